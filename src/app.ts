@@ -1,0 +1,51 @@
+/** @module Builds the portable Hono app: middleware chain, operational routes, error boundary. */
+import { Hono } from 'hono'
+import type { AppDeps, AppEnv } from './env.ts'
+import { apiDocs } from './handlers/api-docs.ts'
+import { health } from './handlers/health.ts'
+import { metricsRoute } from './handlers/metrics.ts'
+import { OpenApiRegistry } from './lib/openapi.ts'
+import { MetricsRegistry } from './lib/prometheus.ts'
+import { Readiness } from './lib/readiness.ts'
+import { accessLog } from './middleware/access-log.ts'
+import { errorHandler, methodNotAllowed, notFound } from './middleware/errors.ts'
+import { limits } from './middleware/limits.ts'
+import { metrics } from './middleware/metrics.ts'
+import { requestId } from './middleware/request-id.ts'
+
+export const VERSION = '0.1.0'
+
+/** The app plus the registries modules extend after creation (node-only modules, tests). */
+export interface FlowgateApp {
+  app: Hono<AppEnv>
+  readiness: Readiness
+  metrics: MetricsRegistry
+  openapi: OpenApiRegistry
+}
+
+/**
+ * Creates the app. No I/O happens here: runtime entries serve `app.fetch`.
+ * @example const { app } = createApp({ config, logger, capabilities }); serve({ fetch: app.fetch })
+ */
+export function createApp(deps: AppDeps): FlowgateApp {
+  const readiness = deps.readiness ?? new Readiness()
+  const registry = deps.metrics ?? new MetricsRegistry()
+  const openapi = deps.openapi ?? new OpenApiRegistry()
+  const version = deps.version ?? VERSION
+  const { config, logger } = deps
+
+  const app = new Hono<AppEnv>()
+  app.use(requestId())
+  app.use(accessLog({ logger, enabled: config.log.access }))
+  app.use(metrics({ registry }))
+  app.use(methodNotAllowed(app))
+  app.use(limits({ maxBodyBytes: config.server.body_limit }))
+
+  app.route('/', health({ readiness, openapi, version, runtime: deps.capabilities.runtime }))
+  app.route('/', metricsRoute({ registry, openapi }))
+  app.route('/', apiDocs({ openapi, assets: deps.assets, version }))
+
+  app.notFound(notFound())
+  app.onError(errorHandler(logger))
+  return { app, readiness, metrics: registry, openapi }
+}

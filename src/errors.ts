@@ -1,0 +1,98 @@
+/** @module The one registry of error codes, the AppError type and its RFC 9457 problem rendering. */
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/**
+ * Every error a client can see. Code → HTTP status and a short, stable title.
+ * Documented one by one in docs/ERRORS.md (a unit test keeps the two in step).
+ */
+export const ERRORS = {
+  FG_ERR_HTTP_BAD_REQUEST: { status: 400, title: 'The request is not valid' },
+  FG_ERR_HTTP_NOT_FOUND: { status: 404, title: 'No such route' },
+  FG_ERR_HTTP_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this route' },
+  FG_ERR_HTTP_BODY_TOO_LARGE: { status: 413, title: 'Request body exceeds the size limit' },
+  FG_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
+  FG_ERR_INTERNAL: { status: 500, title: 'Internal error' },
+  FG_ERR_CONFIG_INVALID: { status: 500, title: 'The server configuration is invalid; see its log' },
+  FG_ERR_NOT_READY: { status: 503, title: 'Not ready' },
+  FG_ERR_DOCS_UNAVAILABLE: { status: 503, title: 'The API viewer assets are not available' },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>
+
+export type ErrorCode = keyof typeof ERRORS
+
+/** One problem detail about a single field or value, for 400-style errors. */
+export interface ProblemDetail {
+  /** Where the problem is: a JSON pointer, a header name, a query key. */
+  where: string
+  message: string
+}
+
+export interface AppErrorOptions {
+  /** A short sentence for the client; never internals or echoed secrets. */
+  detail?: string
+  /** Per-field problems (validation). */
+  errors?: ProblemDetail[]
+  /** Extra response headers (e.g. `Allow`, `Retry-After`). */
+  headers?: Record<string, string>
+  /** The underlying error: logged, never sent. */
+  cause?: unknown
+}
+
+/**
+ * A request problem with a registered code. Handlers and middleware throw it; the error
+ * middleware renders it as `application/problem+json`.
+ * @example throw new AppError('FG_ERR_HTTP_BAD_REQUEST', { detail: 'args must be an array' })
+ */
+export class AppError extends HTTPException {
+  readonly code: ErrorCode
+  readonly detail: string | undefined
+  readonly errors: ProblemDetail[] | undefined
+  readonly headers: Record<string, string> | undefined
+
+  constructor(code: ErrorCode, options: AppErrorOptions = {}) {
+    super(ERRORS[code].status, { message: ERRORS[code].title, cause: options.cause })
+    this.name = 'AppError'
+    this.code = code
+    this.detail = options.detail
+    this.errors = options.errors
+    this.headers = options.headers
+  }
+}
+
+/** The RFC 9457 body flowgate sends, plus `code` and `requestId`. */
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail?: string
+  code: ErrorCode
+  requestId?: string
+  errors?: ProblemDetail[]
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+
+/** Builds the problem body for a code; `type` is a stable URN clients may switch on. */
+export function toProblem(error: AppError, requestId: string | undefined): Problem {
+  const problem: Problem = {
+    type: `urn:flowgate:error:${error.code}`,
+    title: ERRORS[error.code].title,
+    status: error.status,
+    code: error.code,
+  }
+  if (error.detail !== undefined) problem.detail = error.detail
+  if (error.errors !== undefined) problem.errors = error.errors
+  if (requestId !== undefined) problem.requestId = requestId
+  return problem
+}
+
+/** Renders an AppError as a problem+json Response. */
+export function problemResponse(error: AppError, requestId: string | undefined): Response {
+  const headers = new Headers(error.headers)
+  headers.set('content-type', PROBLEM_CONTENT_TYPE)
+  if (requestId !== undefined) headers.set('x-request-id', requestId)
+  return new Response(JSON.stringify(toProblem(error, requestId)), {
+    status: error.status,
+    headers,
+  })
+}

@@ -1,0 +1,35 @@
+/** @module Request-scoped logger and one JSON access line per request (never headers or bodies). */
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../env.ts'
+import type { Logger } from '../lib/logger.ts'
+import { routeLabel } from './route-label.ts'
+
+export interface AccessLogOptions {
+  logger: Logger
+  /** Write the access line (the request-scoped logger is set either way). */
+  enabled?: boolean
+}
+
+export const accessLog = (options: AccessLogOptions): MiddlewareHandler<AppEnv> => {
+  const { logger } = options
+  const enabled = options.enabled ?? true
+  return async function accessLog(c, next) {
+    const started = performance.now()
+    const requestLogger = logger.child({ requestId: c.var.requestId })
+    c.set('logger', requestLogger)
+    await next()
+    if (!enabled) return
+    const principal = c.var.principal
+    const status = c.res.status
+    const fields = {
+      method: c.req.method,
+      route: routeLabel(c),
+      path: c.req.path,
+      status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(principal ? { tenant: principal.tenant, user: principal.user } : {}),
+    }
+    if (status >= 500) requestLogger.warn('request', fields)
+    else requestLogger.info('request', fields)
+  }
+}

@@ -1,0 +1,61 @@
+/** @module The app's error boundary: problem+json for thrown errors, 404 and 405. */
+import type { Context, ErrorHandler, Hono, MiddlewareHandler, NotFoundHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { methodNotAllowed as honoMethodNotAllowed } from 'hono/method-not-allowed'
+import type { AppEnv } from '../env.ts'
+import { AppError, type ErrorCode, problemResponse } from '../errors.ts'
+import type { Logger } from '../lib/logger.ts'
+
+const BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: 'FG_ERR_HTTP_BAD_REQUEST',
+  404: 'FG_ERR_HTTP_NOT_FOUND',
+  405: 'FG_ERR_HTTP_METHOD_NOT_ALLOWED',
+  413: 'FG_ERR_HTTP_BODY_TOO_LARGE',
+  415: 'FG_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE',
+}
+
+function asAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error
+  if (error instanceof HTTPException) {
+    const code = BY_STATUS[error.status]
+    if (code) return new AppError(code, { cause: error })
+  }
+  return new AppError('FG_ERR_INTERNAL', { cause: error })
+}
+
+/** `app.onError`: renders every error as problem+json; logs 5xx with their cause. */
+export const errorHandler = (fallbackLogger: Logger): ErrorHandler<AppEnv> =>
+  function errorHandler(error, c) {
+    const appError = asAppError(error)
+    const logger = c.var.logger ?? fallbackLogger
+    if (appError.status >= 500) {
+      logger.error('request failed', { code: appError.code, error: appError.cause ?? error })
+    } else if (appError.cause !== undefined) {
+      logger.debug('request rejected', { code: appError.code, error: appError.cause })
+    }
+    return problemResponse(appError, c.var.requestId)
+  }
+
+/** `app.notFound`: 404 problem+json for any path no route serves. */
+export const notFound = (): NotFoundHandler<AppEnv> =>
+  function notFound(c: Context<AppEnv>) {
+    c.set('unmatched', true)
+    return problemResponse(
+      new AppError('FG_ERR_HTTP_NOT_FOUND', { detail: 'No route serves this method and path.' }),
+      c.var.requestId
+    )
+  }
+
+/** 405 with `Allow` when the path exists under other methods (RFC 9110 §15.5.6). */
+export const methodNotAllowed = (app: Hono<AppEnv>): MiddlewareHandler<AppEnv> =>
+  honoMethodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, methods) =>
+      problemResponse(
+        new AppError('FG_ERR_HTTP_METHOD_NOT_ALLOWED', {
+          detail: `${c.req.method} is not allowed here; use ${methods.join(', ')}.`,
+          headers: { allow: methods.join(', ') },
+        }),
+        c.var.requestId
+      ),
+  }) as MiddlewareHandler<AppEnv>

@@ -1,0 +1,36 @@
+/** @module Request count and latency histogram by method, route pattern and status. */
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../env.ts'
+import type { MetricsRegistry } from '../lib/prometheus.ts'
+import { routeLabel } from './route-label.ts'
+
+export interface MetricsOptions {
+  registry: MetricsRegistry
+  /** Histogram bounds in seconds. */
+  buckets?: readonly number[]
+}
+
+const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+
+/** Method label values outside this set collapse to "other" (clients choose methods freely). */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+
+export const metrics = (options: MetricsOptions): MiddlewareHandler<AppEnv> => {
+  const requests = options.registry.counter('flowgate_http_requests_total', 'HTTP requests answered.')
+  const duration = options.registry.histogram(
+    'flowgate_http_request_duration_seconds',
+    'Time to answer an HTTP request (until the response headers).',
+    options.buckets ?? DEFAULT_BUCKETS
+  )
+  return async function metrics(c, next) {
+    const started = performance.now()
+    await next()
+    const labels = {
+      method: KNOWN_METHODS.has(c.req.method) ? c.req.method : 'other',
+      route: routeLabel(c),
+      status: String(c.res.status),
+    }
+    requests.inc(labels)
+    duration.observe(labels, (performance.now() - started) / 1000)
+  }
+}

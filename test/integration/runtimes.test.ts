@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, freePort, groupGone, ROOT, type Running, startServer } from './processes.ts'
+
+interface Entry {
+  runtime: string
+  start(port: number): Promise<Running>
+  /** Whether SIGTERM ends the process with exit code 0 (wrangler is a wrapper and may not). */
+  gracefulExit: boolean
+}
+
+const env = (port: number) => ({ FLOWGATE_SERVER_PORT: String(port), FLOWGATE_LOG_LEVEL: 'warn' })
+
+let binaryDir = ''
+
+const entries: Entry[] = [
+  {
+    runtime: 'node',
+    gracefulExit: true,
+    start: (port) =>
+      startServer(process.execPath, { args: ['src/cli/main.ts', 'serve'], env: env(port), port }),
+  },
+  {
+    runtime: 'bun',
+    gracefulExit: true,
+    start: (port) => startServer(join(BIN, 'bun'), { args: ['src/runtime/bun.ts'], env: env(port), port }),
+  },
+  {
+    runtime: 'deno',
+    gracefulExit: true,
+    start: (port) =>
+      startServer(join(BIN, 'deno'), {
+        args: ['run', '--allow-net', '--allow-env', '--allow-read', 'src/runtime/deno.ts'],
+        env: env(port),
+        port,
+      }),
+  },
+  {
+    runtime: 'workerd',
+    gracefulExit: false,
+    start: (port) =>
+      startServer(join(BIN, 'wrangler'), {
+        args: [
+          'dev',
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--inspector-port',
+          '0',
+          '--show-interactive-dev-session=false',
+        ],
+        port,
+        timeoutMs: 90_000,
+      }),
+  },
+  {
+    runtime: 'bun',
+    gracefulExit: true,
+    start: (port) => startServer(join(binaryDir, 'flowgate'), { env: env(port), port }),
+  },
+]
+
+beforeAll(() => {
+  binaryDir = mkdtempSync(join(tmpdir(), 'flowgate-bin-'))
+  const build = spawnSync(
+    join(BIN, 'bun'),
+    ['build', '--compile', 'src/runtime/bun.ts', '--outfile', join(binaryDir, 'flowgate')],
+    { cwd: ROOT, encoding: 'utf8' }
+  )
+  if (build.status !== 0) throw new Error(`bun build --compile failed:\n${build.stdout}\n${build.stderr}`)
+})
+
+afterAll(() => {
+  rmSync(binaryDir, { recursive: true, force: true })
+})
+
+describe.each(
+  entries.map((entry, index) => ({ ...entry, label: index === 4 ? 'bun single binary' : entry.runtime }))
+)('the $label entry over real HTTP', (entry) => {
+  it('serves /healthz, counts it in /metrics, and stops with its process group on SIGTERM', async () => {
+    const port = await freePort()
+    const server = await entry.start(port)
+    try {
+      const health = await fetch(`${server.url}/healthz`)
+      expect(health.status).toBe(200)
+      expect(await health.json()).toMatchObject({ status: 'ok', runtime: entry.runtime })
+      const missing = await fetch(`${server.url}/nope`)
+      expect(missing.status).toBe(404)
+      expect(missing.headers.get('content-type')).toBe('application/problem+json')
+      const metrics = await (await fetch(`${server.url}/metrics`)).text()
+      expect(metrics).toMatch(
+        /flowgate_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/
+      )
+    } finally {
+      const result = await server.stop('SIGTERM')
+      if (entry.gracefulExit) expect(result).toEqual({ code: 0, signal: null })
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(groupGone(server.child.pid ?? 0)).toBe(true)
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow()
+  })
+})

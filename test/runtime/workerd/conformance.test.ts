@@ -1,0 +1,6 @@
+import { describe, it } from 'vitest'
+import { cases } from '../../conformance/cases.ts'
+
+describe('conformance on workerd', () => {
+  for (const [name, run] of cases) it(name, () => run({ runtime: 'workerd' }))
+})

@@ -1,19 +1,17 @@
 /** @module Secret-free views of the configuration, for `config check` and logs. */
-import { settingSchema } from './resolve.ts'
-import { type Config, settingMeta } from './schema.ts'
+import { type Config, settingMeta, settingSchema } from './schema.ts'
 
 export const REDACTED = '[redacted]'
 
-/** Removes a password from `scheme://user:password@host` URLs. */
+/** `scheme://user:` then the password up to the last `@` of the authority (WHATWG URL). */
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/?#:]*:)[^/?#]+@/i
+
+/**
+ * Removes a password from `scheme://user:password@host` URLs. Textual, so the rest of the URL
+ * is shown as written and a URL too malformed to parse still loses its password.
+ */
 export function redactUrl(value: string): string {
-  try {
-    const url = new URL(value)
-    if (!url.password) return value
-    url.password = REDACTED
-    return url.toString()
-  } catch {
-    return value
-  }
+  return value.replace(URL_PASSWORD, `$1${REDACTED}@`)
 }
 
 /** A deep copy of the configuration with every secret (and URL password) replaced. */

@@ -6,7 +6,8 @@ import { parse as parseToml, TomlError } from 'smol-toml'
 import type { z } from 'zod'
 import { coerceString, leafKind } from './coerce.ts'
 import { COMPAT_ENV, CONFIG_FILE_ENV, flowgateEnvName } from './env-map.ts'
-import { type Config, configSchema, SECTIONS, settingMeta } from './schema.ts'
+import { redactUrl } from './redact.ts'
+import { type Config, configSchema, SECTIONS, settingMeta, settingSchema } from './schema.ts'
 import { ConfigError, type ConfigIssue, describeSource, type SettingSource } from './sources.ts'
 import { locateTomlKey } from './toml-locate.ts'
 
@@ -32,11 +33,7 @@ export interface ResolvedConfig {
 
 type RawConfig = Record<string, Record<string, unknown>>
 
-/** The leaf schema of `section.key`, if there is such a setting. */
-export function settingSchema(section: string, key: string): z.ZodType | undefined {
-  const shape = (SECTIONS as Record<string, z.ZodObject | undefined>)[section]?.shape
-  return shape && Object.hasOwn(shape, key) ? shape[key] : undefined
-}
+export { settingSchema }
 
 function isSecret(section: string, key: string): boolean {
   const schema = settingSchema(section, key)
@@ -155,7 +152,11 @@ function toIssue(
   const [section = '', key = ''] = path
   const setting = path.slice(0, 2).join('.')
   const value = raw[section]?.[key]
-  const shown = value === undefined || isSecret(section, key) ? '' : ` (got ${JSON.stringify(value)})`
+  // A URL may carry a password even in a setting that is not secret: show it redacted.
+  const shown =
+    value === undefined || isSecret(section, key)
+      ? ''
+      : ` (got ${JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'string' ? redactUrl(inner) : inner))})`
   return { source: sourceOf(path, sources, file), setting, message: `${issue.message}${shown}` }
 }
 

@@ -227,3 +227,9 @@ export const SECTIONS = {
   plugins,
   editor,
 } as const satisfies Record<SectionName, z.ZodObject>
+
+/** The leaf schema of `section.key`, if there is such a setting. */
+export function settingSchema(section: string, key: string): z.ZodType | undefined {
+  const shape = (SECTIONS as Record<string, z.ZodObject | undefined>)[section]?.shape
+  return shape && Object.hasOwn(shape, key) ? shape[key] : undefined
+}

@@ -19,7 +19,7 @@ const SIZE_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i
  * @example parseSize('50mb') // 52428800
  */
 export function parseSize(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined
   const match = SIZE_PATTERN.exec(value)
   if (!match) return undefined
   const factor = UNITS[(match[2] ?? '').toLowerCase()]

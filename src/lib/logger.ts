@@ -22,9 +22,11 @@ export interface LoggerOptions {
 
 const ORDER: Record<LogLevel | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 }
 
-/** Keys whose values never reach a log line, whatever the caller passes. */
-const REDACT =
-  /^(authorization|cookie|set-cookie|password|passwd|secret|token|api[-_]?key|client[-_]?secret)$/i
+/**
+ * Keys whose values never reach a log line, whatever the caller passes. Matched as a suffix, so
+ * `proxy-authorization`, `keycloak_password`, `accessToken` and `x-api-key` are covered too.
+ */
+const REDACT = /(authorization|cookie|password|passwd|secret|token|api[-_]?key)$/i
 
 const defaultSink: LogSink = (line) => console.log(line)
 
@@ -39,7 +41,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const write = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (ORDER[level] < threshold) return
     const record = { time: new Date().toISOString(), level, msg, ...bindings, ...fields }
-    sink(JSON.stringify(record, replacer), level)
+    sink(serialise(record), level)
   }
   return {
     debug: (msg, fields) => write('debug', msg, fields),
@@ -47,6 +49,27 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),
     child: (more) => createLogger({ ...options, bindings: { ...bindings, ...more } }),
+  }
+}
+
+/** Logging must never throw: circular fields are cut, unserialisable ones dropped. */
+function serialise(record: LogFields): string {
+  try {
+    return JSON.stringify(record, replacer)
+  } catch {
+    const seen = new WeakSet<object>()
+    try {
+      return JSON.stringify(record, (key, value: unknown) => {
+        if (typeof value === 'object' && value !== null) {
+          if (seen.has(value)) return '[circular]'
+          seen.add(value)
+        }
+        return replacer(key, value)
+      })
+    } catch {
+      const { time, level, msg } = record
+      return JSON.stringify({ time, level, msg, logError: 'fields could not be serialised' })
+    }
   }
 }
 

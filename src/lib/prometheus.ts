@@ -136,10 +136,20 @@ export class MetricsRegistry {
 
   render(): string {
     let out = this.#metrics.map((metric) => metric.render()).join('')
+    // One HELP/TYPE per name, its samples grouped under it, as the exposition format requires.
+    const families = new Map<string, GaugeSample[]>()
     for (const collector of this.#collectors) {
       for (const sample of collector()) {
-        out += header(sample.name, sample.help, sample.type ?? 'gauge')
-        out += `${sample.name}${formatLabels(sample.labels ?? {})} ${formatNumber(sample.value)}\n`
+        const family = families.get(sample.name)
+        if (family) family.push(sample)
+        else families.set(sample.name, [sample])
+      }
+    }
+    for (const [name, samples] of families) {
+      const first = samples[0]
+      if (first) out += header(name, first.help, first.type ?? 'gauge')
+      for (const sample of samples) {
+        out += `${name}${formatLabels(sample.labels ?? {})} ${formatNumber(sample.value)}\n`
       }
     }
     return out

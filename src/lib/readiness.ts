@@ -17,6 +17,8 @@ export interface ReadinessReport {
 }
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/
+/** The largest delay timers honour (2^31 - 1 ms); beyond it they fire at once. */
+const MAX_TIMEOUT_MS = 2_147_483_647
 
 export class Readiness {
   readonly #checks = new Map<string, { check: ReadinessCheck; timeoutMs: number }>()
@@ -28,7 +30,12 @@ export class Readiness {
   register(name: string, check: ReadinessCheck, options: { timeoutMs?: number } = {}): void {
     if (!NAME.test(name)) throw new Error(`readiness check name "${name}" must match ${NAME}`)
     if (this.#checks.has(name)) throw new Error(`readiness check "${name}" is already registered`)
-    this.#checks.set(name, { check, timeoutMs: options.timeoutMs ?? 2_000 })
+    const timeoutMs = options.timeoutMs ?? 2_000
+    // AbortSignal.timeout() throws for these, which would fail every later run().
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+      throw new Error(`readiness check "${name}": timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}`)
+    }
+    this.#checks.set(name, { check, timeoutMs })
   }
 
   get names(): string[] {

@@ -19,6 +19,7 @@ export const requestId = (options: RequestIdOptions = {}): MiddlewareHandler<App
     const id = inbound && inbound.length <= maxLength && SAFE_ID.test(inbound) ? inbound : crypto.randomUUID()
     c.set('requestId', id)
     await next()
-    c.res.headers.set('x-request-id', id)
+    // c.header() copies a response whose headers are immutable (Response.redirect(), fetch()).
+    c.header('x-request-id', id)
   }
 }

@@ -95,6 +95,7 @@ describe.each(
       expect(metrics).toMatch(
         /flowgate_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/
       )
+      if (entry.runtime !== 'workerd') expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]\d+$/m)
     } finally {
       const result = await server.stop('SIGTERM')
       if (entry.gracefulExit) expect(result).toEqual({ code: 0, signal: null })

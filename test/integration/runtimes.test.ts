@@ -74,6 +74,26 @@ beforeAll(() => {
   if (build.status !== 0) throw new Error(`bun build --compile failed:\n${build.stdout}\n${build.stderr}`)
 })
 
+describe('the conformance cases inside a Bun single binary', () => {
+  it('pass, every one of them', () => {
+    const binary = join(binaryDir, 'flowgate-cases')
+    const build = spawnSync(
+      join(BIN, 'bun'),
+      ['build', '--compile', 'test/runtime/bun-binary/run-cases.ts', '--outfile', binary],
+      { cwd: ROOT, encoding: 'utf8' }
+    )
+    expect(build.status, build.stderr).toBe(0)
+    const run = spawnSync(binary, [], { encoding: 'utf8', timeout: 60_000 })
+    const results = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { name: string; ok: boolean; error?: string })
+    expect(results.filter((result) => !result.ok)).toEqual([])
+    expect(results.length).toBeGreaterThanOrEqual(13)
+    expect(run.status).toBe(0)
+  })
+})
+
 afterAll(() => {
   rmSync(binaryDir, { recursive: true, force: true })
 })

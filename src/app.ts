@@ -2,11 +2,14 @@
 import { Hono } from 'hono'
 import type { AppDeps, AppEnv } from './env.ts'
 import { apiDocs } from './handlers/api-docs.ts'
+import { conductorGateway } from './handlers/conductor/index.ts'
 import { health } from './handlers/health.ts'
 import { metricsRoute } from './handlers/metrics.ts'
+import { taskProxy } from './handlers/task-proxy.ts'
 import { OpenApiRegistry } from './lib/openapi.ts'
 import { MetricsRegistry } from './lib/prometheus.ts'
 import { Readiness } from './lib/readiness.ts'
+import type { TenantRegistry } from './lib/tenant-registry.ts'
 import { accessLog } from './middleware/access-log.ts'
 import { errorHandler, methodNotAllowed, notFound } from './middleware/errors.ts'
 import { limits } from './middleware/limits.ts'
@@ -44,7 +47,36 @@ export function createApp(deps: AppDeps): FlowgateApp {
   app.route('/', health({ readiness, openapi, version, runtime: deps.capabilities.runtime }))
   app.route('/', metricsRoute({ registry, openapi }))
   app.route('/', apiDocs({ openapi, assets: deps.assets, version }))
+  app.route('/', conductorGateway({ config, openapi, fetch: deps.fetch }))
 
+  app.notFound(notFound())
+  app.onError(errorHandler(logger))
+  return { app, readiness, metrics: registry, openapi }
+}
+
+/**
+ * The worker-facing task proxy app (served on its own listener, task_proxy.port). Readiness
+ * fails until the tenant list is loaded.
+ */
+export function createTaskProxyApp(deps: AppDeps & { registry: TenantRegistry }): FlowgateApp {
+  const readiness = deps.readiness ?? new Readiness()
+  const registry = deps.metrics ?? new MetricsRegistry()
+  const openapi = deps.openapi ?? new OpenApiRegistry()
+  const { config, logger } = deps
+  readiness.register('tenants', async () => {
+    if (!deps.registry.ready()) throw new Error('the tenant list is not loaded yet')
+  })
+  const app = new Hono<AppEnv>()
+  app.use(requestId())
+  app.use(accessLog({ logger: logger.child({ listener: 'task-proxy' }), enabled: config.log.access }))
+  app.use(metrics({ registry }))
+  app.use(limits({ maxBodyBytes: config.server.body_limit }))
+  app.route(
+    '/',
+    health({ readiness, openapi, version: deps.version ?? VERSION, runtime: deps.capabilities.runtime })
+  )
+  app.route('/', metricsRoute({ registry, openapi }))
+  app.route('/', taskProxy({ config, registry: deps.registry, fetch: deps.fetch }))
   app.notFound(notFound())
   app.onError(errorHandler(logger))
   return { app, readiness, metrics: registry, openapi }

@@ -12,10 +12,34 @@ export const ERRORS = {
   FG_ERR_HTTP_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this route' },
   FG_ERR_HTTP_BODY_TOO_LARGE: { status: 413, title: 'Request body exceeds the size limit' },
   FG_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
+  // identity and access
+  FG_ERR_AUTH_UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  FG_ERR_AUTH_TENANT_INVALID: { status: 400, title: 'Invalid tenant id' },
+  FG_ERR_AUTH_NOT_CONFIGURED: { status: 503, title: 'Authentication is not configured' },
+  FG_ERR_RBAC_FORBIDDEN: { status: 403, title: 'Not allowed for your roles and groups' },
+  // Conductor gateway
+  FG_ERR_GATEWAY_NOT_FOUND: { status: 404, title: 'Not found' },
+  FG_ERR_GATEWAY_NAME_INVALID: { status: 400, title: 'Invalid name' },
+  FG_ERR_GATEWAY_FIELD_FORBIDDEN: { status: 400, title: 'A field the gateway sets itself was sent' },
+  FG_ERR_GATEWAY_TASK_TYPE_FORBIDDEN: { status: 400, title: 'Task type not allowed' },
+  FG_ERR_SCHEDULER_NOT_CONFIGURED: { status: 503, title: 'No scheduler is configured' },
+  FG_ERR_UPSTREAM_UNAVAILABLE: { status: 502, title: 'The workflow engine cannot be reached' },
+  FG_ERR_UPSTREAM_TIMEOUT: { status: 504, title: 'The workflow engine did not answer in time' },
+  FG_ERR_UPSTREAM_INVALID: {
+    status: 502,
+    title: 'The workflow engine sent an answer the gateway cannot use',
+  },
   FG_ERR_INTERNAL: { status: 500, title: 'Internal error' },
   FG_ERR_CONFIG_INVALID: { status: 500, title: 'The server configuration is invalid; see its log' },
   FG_ERR_NOT_READY: { status: 503, title: 'Not ready' },
   FG_ERR_DOCS_UNAVAILABLE: { status: 503, title: 'The API viewer assets are not available' },
+  // command execution
+  FG_ERR_EXEC_INVALID_REQUEST: { status: 400, title: 'The command request is not valid' },
+  FG_ERR_EXEC_UNAUTHENTICATED: { status: 401, title: 'Credentials are missing or not valid' },
+  FG_ERR_EXEC_FORBIDDEN: { status: 403, title: 'Not allowed to run this command' },
+  FG_ERR_EXEC_COMMAND_NOT_FOUND: { status: 404, title: 'No such command' },
+  FG_ERR_EXEC_BUSY: { status: 429, title: 'Too many commands are running' },
+  FG_ERR_EXEC_SPAWN_FAILED: { status: 500, title: 'The command could not be started' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS
@@ -36,6 +60,8 @@ export interface AppErrorOptions {
   headers?: Record<string, string>
   /** The underlying error: logged, never sent. */
   cause?: unknown
+  /** Overrides the registered status (the 427 compatibility switch of RBAC denials). */
+  status?: number
 }
 
 /**
@@ -50,7 +76,10 @@ export class AppError extends HTTPException {
   readonly headers: Record<string, string> | undefined
 
   constructor(code: ErrorCode, options: AppErrorOptions = {}) {
-    super(ERRORS[code].status, { message: ERRORS[code].title, cause: options.cause })
+    super((options.status ?? ERRORS[code].status) as ContentfulStatusCode, {
+      message: ERRORS[code].title,
+      cause: options.cause,
+    })
     this.name = 'AppError'
     this.code = code
     this.detail = options.detail

@@ -3,9 +3,10 @@
  * Run with `bun src/runtime/bun.ts`, or compile with `bun build --compile`. Configuration comes
  * from FLOWGATE_CONFIG or ./flowgate.toml and the environment.
  */
-import { createApp } from '../app.ts'
+import { createApp, createTaskProxyApp } from '../app.ts'
 import { ConfigError } from '../config/sources.ts'
 import { createLogger } from '../lib/logger.ts'
+import { tenantRegistryFrom } from '../lib/tenant-registry.ts'
 import { detectCapabilities } from './capabilities.ts'
 import { swaggerUiAssets } from './file-assets.ts'
 import { loadConfig } from './load-config.ts'
@@ -37,6 +38,16 @@ function start(): void {
     maxRequestBodySize: config.server.body_limit + 1,
   })
   logger.info('listening', { url: `http://${server.hostname}:${server.port}`, runtime: 'bun' })
+  const registry = config.task_proxy.enabled ? tenantRegistryFrom(config.task_proxy, logger) : undefined
+  const proxy = registry
+    ? Bun.serve({
+        hostname: config.task_proxy.host,
+        port: config.task_proxy.port,
+        fetch: createTaskProxyApp({ config, logger, capabilities: detectCapabilities(), registry }).app.fetch,
+        maxRequestBodySize: config.server.body_limit + 1,
+      })
+    : undefined
+  if (proxy) logger.info('task proxy listening', { url: `http://${proxy.hostname}:${proxy.port}` })
 
   let stopping = false
   const onSignal = (signal: string) => {
@@ -44,8 +55,10 @@ function start(): void {
     stopping = true
     logger.info('shutting down', { signal })
     const deadline = new Promise((resolve) => setTimeout(resolve, config.server.shutdown_grace_ms))
-    Promise.race([server.stop(false), deadline]).then(() => {
+    registry?.stop()
+    Promise.race([Promise.all([server.stop(false), proxy?.stop(false)]), deadline]).then(() => {
       server.stop(true)
+      proxy?.stop(true)
       logger.info('stopped')
       process.exit(0)
     })

@@ -3,9 +3,10 @@
  * Run with `deno run --allow-net --allow-env --allow-read src/runtime/deno.ts`. Configuration comes
  * from FLOWGATE_CONFIG or ./flowgate.toml and the environment.
  */
-import { createApp } from '../app.ts'
+import { createApp, createTaskProxyApp } from '../app.ts'
 import { ConfigError } from '../config/sources.ts'
 import { createLogger } from '../lib/logger.ts'
+import { tenantRegistryFrom } from '../lib/tenant-registry.ts'
 import { detectCapabilities } from './capabilities.ts'
 import { swaggerUiAssets } from './file-assets.ts'
 import { loadConfig } from './load-config.ts'
@@ -39,6 +40,18 @@ function start(): void {
     },
     flowgate.app.fetch
   )
+  const registry = config.task_proxy.enabled ? tenantRegistryFrom(config.task_proxy, logger) : undefined
+  const proxy = registry
+    ? Deno.serve(
+        {
+          hostname: config.task_proxy.host,
+          port: config.task_proxy.port,
+          onListen: ({ hostname, port }) =>
+            logger.info('task proxy listening', { url: `http://${hostname}:${port}` }),
+        },
+        createTaskProxyApp({ config, logger, capabilities: detectCapabilities(), registry }).app.fetch
+      )
+    : undefined
 
   let stopping = false
   const onSignal = (signal: Deno.Signal) => {
@@ -46,7 +59,8 @@ function start(): void {
     stopping = true
     logger.info('shutting down', { signal })
     const deadline = new Promise((resolve) => setTimeout(resolve, config.server.shutdown_grace_ms))
-    Promise.race([server.shutdown(), deadline]).then(() => {
+    registry?.stop()
+    Promise.race([Promise.all([server.shutdown(), proxy?.shutdown()]), deadline]).then(() => {
       logger.info('stopped')
       Deno.exit(0)
     })

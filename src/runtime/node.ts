@@ -2,20 +2,22 @@
  * @module The Node-compatible entry (Node, and Bun or Deno through their Node APIs): serves the app
  * with @hono/node-server, mounts node-only modules, shuts down gracefully on SIGTERM/SIGINT.
  */
-import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
-import { createApp, type FlowgateApp } from '../app.ts'
+import { createApp, createTaskProxyApp, type FlowgateApp } from '../app.ts'
 import type { Config } from '../config/schema.ts'
 import type { AppDeps } from '../env.ts'
 import { createLogger, type Logger } from '../lib/logger.ts'
+import { tenantRegistryFrom } from '../lib/tenant-registry.ts'
 import { detectCapabilities } from './capabilities.ts'
 import { swaggerUiAssets } from './file-assets.ts'
+import { type Listener, listen } from './node-listener.ts'
 import { registerProcessMetrics } from './process-metrics.ts'
 
 export interface NodeServer {
   flowgate: FlowgateApp
   /** `http://host:port` actually bound (port 0 resolves to the chosen one). */
   url: string
+  /** The task proxy listener, when task_proxy.enabled. */
+  taskProxyUrl?: string
   /** Stops accepting, lets in-flight requests finish up to the grace period, stops modules. */
   close(): Promise<void>
 }
@@ -40,46 +42,41 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
   const { mountNodeModules } = await import('../node/mount.ts')
   const mounted = await mountNodeModules(flowgate, deps)
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const created = serve(
-      { fetch: flowgate.app.fetch, hostname: config.server.host, port: config.server.port },
-      () => resolve(created)
-    )
-    created.once('error', reject)
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const url = `http://${host}:${address.port}`
-  logger.info('listening', { url, runtime: capabilities.runtime, modules: mounted.mounted })
+  const main = await listen(flowgate.app.fetch, config.server.host, config.server.port, logger)
+  logger.info('listening', { url: main.url, runtime: capabilities.runtime, modules: mounted.mounted })
+
+  let proxy: { listener: Listener; stop: () => void } | undefined
+  if (config.task_proxy.enabled) {
+    const registry = tenantRegistryFrom(config.task_proxy, logger)
+    const proxyApp = createTaskProxyApp({ ...deps, registry })
+    registerProcessMetrics(proxyApp.metrics)
+    try {
+      const listener = await listen(
+        proxyApp.app.fetch,
+        config.task_proxy.host,
+        config.task_proxy.port,
+        logger
+      )
+      proxy = { listener, stop: () => registry.stop() }
+      logger.info('task proxy listening', { url: listener.url })
+    } catch (error) {
+      registry.stop()
+      await main.close(0)
+      throw error
+    }
+  }
 
   let closing: Promise<void> | undefined
   const close = () => {
     closing ??= (async () => {
       const graceMs = config.server.shutdown_grace_ms
-      const done = new Promise<void>((resolve) => server.close(() => resolve()))
-      // Keep-alive sockets would hold close() open until their timeout: close each one as soon
-      // as its in-flight request is answered.
-      const closeIdle = () => {
-        if ('closeIdleConnections' in server) server.closeIdleConnections()
-      }
-      closeIdle()
-      const sweeper = setInterval(closeIdle, 50)
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const deadline = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), graceMs)
-      })
-      const outcome = await Promise.race([done.then(() => 'closed' as const), deadline])
-      clearTimeout(timer)
-      clearInterval(sweeper)
-      if (outcome === 'timeout' && 'closeAllConnections' in server) {
-        logger.warn('shutdown grace period over; closing open connections', { graceMs })
-        server.closeAllConnections()
-      }
+      proxy?.stop()
+      await Promise.all([main.close(graceMs), proxy?.listener.close(graceMs)])
       await Promise.allSettled(mounted.stops.map((stop) => stop()))
     })()
     return closing
   }
-  return { flowgate, url, close }
+  return { flowgate, url: main.url, ...(proxy ? { taskProxyUrl: proxy.listener.url } : {}), close }
 }
 
 /** Exits 0 after a graceful close on the first SIGTERM/SIGINT; a second signal exits at once. */

@@ -7,6 +7,7 @@ function config(graceMs: number) {
   return resolveConfig({
     env: {
       FLOWGATE_SERVER_PORT: '0',
+      FLOWGATE_TASK_PROXY_PORT: '0',
       FLOWGATE_SERVER_SHUTDOWN_GRACE_MS: String(graceMs),
       FLOWGATE_LOG_LEVEL: 'silent',
     },

@@ -20,6 +20,16 @@ export function freePort(): Promise<number> {
   })
 }
 
+/** Whether nothing listens on 127.0.0.1:port right now. */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.unref()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
 export interface Running {
   child: ChildProcess
   url: string

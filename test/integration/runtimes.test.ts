@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, freePort, groupGone, ROOT, type Running, startServer } from './processes.ts'
+import { BIN, freePort, groupGone, portFree, ROOT, type Running, startServer } from './processes.ts'
 
 interface Entry {
   runtime: string
@@ -12,7 +12,13 @@ interface Entry {
   gracefulExit: boolean
 }
 
-const env = (port: number) => ({ FLOWGATE_SERVER_PORT: String(port), FLOWGATE_LOG_LEVEL: 'warn' })
+/** The task proxy listens on the next port (checked free by the test). */
+const env = (port: number) => ({
+  FLOWGATE_SERVER_PORT: String(port),
+  FLOWGATE_TASK_PROXY_PORT: String(port + 1),
+  FLOWGATE_TASK_PROXY_TENANTS: 'acme,globex',
+  FLOWGATE_LOG_LEVEL: 'warn',
+})
 
 let binaryDir = ''
 
@@ -102,7 +108,8 @@ describe.each(
   entries.map((entry, index) => ({ ...entry, label: index === 4 ? 'bun single binary' : entry.runtime }))
 )('the $label entry over real HTTP', (entry) => {
   it('serves /healthz, counts it in /metrics, and stops with its process group on SIGTERM', async () => {
-    const port = await freePort()
+    let port = await freePort()
+    while (!(await portFree(port + 1))) port = await freePort()
     const server = await entry.start(port)
     try {
       const health = await fetch(`${server.url}/healthz`)
@@ -115,7 +122,12 @@ describe.each(
       expect(metrics).toMatch(
         /flowgate_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/
       )
-      if (entry.runtime !== 'workerd') expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]\d+$/m)
+      if (entry.runtime !== 'workerd') {
+        expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]\d+$/m)
+        const proxy = await fetch(`http://127.0.0.1:${port + 1}/readyz`)
+        expect(proxy.status).toBe(200)
+        expect(await proxy.json()).toMatchObject({ status: 'ready', checks: [{ name: 'tenants', ok: true }] })
+      }
     } finally {
       const result = await server.stop('SIGTERM')
       if (entry.gracefulExit) expect(result).toEqual({ code: 0, signal: null })

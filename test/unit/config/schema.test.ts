@@ -16,12 +16,16 @@ describe('configSchema', () => {
     expect(schema && settingMeta.get(schema)?.description).toMatch(/\S/)
   })
 
-  it('marks the Keycloak admin password, and only it, as secret', () => {
+  it('marks the Keycloak admin password and the exec credentials, and only them, as secret', () => {
     const secrets = LEAVES.filter(([section, key]) => {
       const schema = settingSchema(section, key)
       return schema !== undefined && settingMeta.get(schema)?.secret === true
     })
-    expect(secrets).toEqual([['task_proxy', 'keycloak_password']])
+    expect(secrets).toEqual([
+      ['task_proxy', 'keycloak_password'],
+      ['exec', 'tokens'],
+      ['exec', 'hmac_keys'],
+    ])
   })
 
   it.each([

@@ -19,14 +19,14 @@ function count(text: string, labels: string): number | undefined {
 describe('metrics', () => {
   it('counts requests by method, route pattern and status', async () => {
     const flowgate = buildApp()
-    flowgate.app.get('/api/items/:id', (c) => c.text('ok'))
-    await flowgate.app.request('/api/items/1')
-    await flowgate.app.request('/api/items/2')
+    flowgate.app.get('/x/items/:id', (c) => c.text('ok'))
+    await flowgate.app.request('/x/items/1')
+    await flowgate.app.request('/x/items/2')
     await flowgate.app.request('/healthz')
     const text = await scrape(flowgate.app)
-    expect(count(text, 'method="GET",route="/api/items/:id",status="200"')).toBe(2)
+    expect(count(text, 'method="GET",route="/x/items/:id",status="200"')).toBe(2)
     expect(count(text, 'method="GET",route="/healthz",status="200"')).toBe(1)
-    expect(text).not.toContain('/api/items/1')
+    expect(text).not.toContain('/x/items/1')
   })
 
   it('puts every unmatched path in one series', async () => {

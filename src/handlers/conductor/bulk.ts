@@ -1,0 +1,78 @@
+/** @module Bulk operations on executions: every id is checked on its own before anything is forwarded. */
+import { Hono } from 'hono'
+import type { AppEnv } from '../../env.ts'
+import { AppError } from '../../errors.ts'
+import type { OpenApiRegistry } from '../../lib/openapi.ts'
+import { isObject } from '../../lib/workflow-tasks.ts'
+import { jsonResponse, readJson } from '../../proxy/json-rewrite.ts'
+import { type GatewayContext, jsonBody } from './context.ts'
+import { documentGateway } from './docs.ts'
+import { fetchExecution, WORKFLOW_ID } from './execution-access.ts'
+
+const OPERATIONS: Array<{ method: 'put' | 'post' | 'delete'; op: string; forwardAs?: 'POST' }> = [
+  { method: 'put', op: 'pause' },
+  { method: 'put', op: 'resume' },
+  { method: 'post', op: 'restart' },
+  { method: 'post', op: 'retry' },
+  { method: 'post', op: 'terminate' },
+  // The original UI sent DELETE for terminate; Conductor 3.x takes POST.
+  { method: 'delete', op: 'terminate', forwardAs: 'POST' },
+]
+const ID = new RegExp(`^${WORKFLOW_ID}$`)
+const MAX_IDS = 1_000
+const PASSED_QUERY = ['reason', 'useLatestDefinitions']
+
+export function bulkRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  for (const { method, op, forwardAs } of OPERATIONS) {
+    documentGateway(openapi, method, `/workflow/bulk/${op}`, `Bulk ${op} of the caller's executions`)
+    app.on(method.toUpperCase(), `/workflow/bulk/${op}`, async (c) => {
+      const body = await jsonBody(c)
+      if (!Array.isArray(body) || body.length === 0 || body.length > MAX_IDS) {
+        throw new AppError('FG_ERR_HTTP_BAD_REQUEST', {
+          errors: [{ where: 'body', message: `expected an array of 1-${MAX_IDS} workflow ids` }],
+        })
+      }
+      body.forEach((id, i) => {
+        if (typeof id !== 'string' || !ID.test(id)) {
+          throw new AppError('FG_ERR_HTTP_BAD_REQUEST', {
+            errors: [{ where: `body[${i}]`, message: 'not a workflow id' }],
+          })
+        }
+      })
+      const ids = [...new Set(body as string[])]
+      const checks = await Promise.allSettled(ids.map((id) => fetchExecution(c, gateway, id, false)))
+      const allowed = ids.filter((_, i) => checks[i]?.status === 'fulfilled')
+      const refused = Object.fromEntries(
+        ids.filter((_, i) => checks[i]?.status === 'rejected').map((id) => [id, 'Not found'])
+      )
+      if (allowed.length === 0) return jsonResponse({ bulkSuccessfulResults: [], bulkErrorResults: refused })
+      const query = new URLSearchParams()
+      for (const name of PASSED_QUERY) {
+        const value = c.req.query(name)
+        if (value !== undefined) query.set(name, value.slice(0, 500))
+      }
+      const response = await gateway.upstream.call(c, {
+        method: forwardAs ?? method.toUpperCase(),
+        path: `/api/workflow/bulk/${op}`,
+        query,
+        json: allowed,
+      })
+      const answer = await readJson(response, gateway.rewriteLimit)
+      const upstream = isObject(answer) ? answer : {}
+      return jsonResponse(
+        {
+          bulkSuccessfulResults: Array.isArray(upstream.bulkSuccessfulResults)
+            ? upstream.bulkSuccessfulResults
+            : [],
+          bulkErrorResults: {
+            ...(isObject(upstream.bulkErrorResults) ? upstream.bulkErrorResults : {}),
+            ...refused,
+          },
+        },
+        response.ok ? 200 : response.status
+      )
+    })
+  }
+  return app
+}

@@ -1,0 +1,65 @@
+/** @module What every Conductor gateway route shares: the upstream, the rules, small helpers. */
+import type { Context } from 'hono'
+import type { AppEnv, Principal } from '../../env.ts'
+import { AppError } from '../../errors.ts'
+import type { DefRules } from '../../lib/workflow-def.ts'
+import { principalOf } from '../../middleware/rbac.ts'
+import type { Upstream, UpstreamCall } from '../../proxy/forward.ts'
+import { passThrough, readJson } from '../../proxy/json-rewrite.ts'
+
+export interface GatewayContext {
+  upstream: Upstream
+  rewriteLimit: number
+  pollTimeoutMs: number
+  denyStatus: 403 | 427
+  allowedTypes: ReadonlySet<string>
+}
+
+export function rulesFor(gateway: GatewayContext, principal: Principal): DefRules {
+  return { tenant: principal.tenant, allowedTypes: gateway.allowedTypes }
+}
+
+/** Calls the engine and reads its JSON answer; non-2xx answers are returned as scrubbed responses. */
+export async function callJson(
+  c: Context<AppEnv>,
+  gateway: GatewayContext,
+  call: UpstreamCall
+): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
+  const response = await gateway.upstream.call(c, call)
+  if (!response.ok) {
+    return { ok: false, response: await passThrough(response, principalOf(c).tenant, gateway.rewriteLimit) }
+  }
+  return { ok: true, body: await readJson(response, gateway.rewriteLimit) }
+}
+
+/** Forwards and passes the engine's answer back, scrubbed. */
+export async function forwardScrubbed(
+  c: Context<AppEnv>,
+  gateway: GatewayContext,
+  call: UpstreamCall
+): Promise<Response> {
+  const response = await gateway.upstream.call(c, call)
+  return passThrough(response, principalOf(c).tenant, gateway.rewriteLimit)
+}
+
+/** The request's JSON body; 415 when it is not JSON, 400 when it does not parse. */
+export async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
+  const type = c.req.header('content-type') ?? ''
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new AppError('FG_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE', { detail: 'Send the body as application/json.' })
+  }
+  try {
+    return (await c.req.json()) as unknown
+  } catch (error) {
+    throw new AppError('FG_ERR_HTTP_BAD_REQUEST', { detail: 'The body is not valid JSON.', cause: error })
+  }
+}
+
+export function notFound(what: string): AppError {
+  return new AppError('FG_ERR_GATEWAY_NOT_FOUND', { detail: `No such ${what}.` })
+}
+
+/** Path segment from the URL, encoded again for the upstream path. */
+export function segment(value: string): string {
+  return encodeURIComponent(value)
+}

@@ -1,0 +1,169 @@
+/**
+ * @module The worker-facing task proxy (its own listener, a separate trust zone — no identity):
+ * a batch poll of a task type is fanned out over every tenant's domain queue in parallel and
+ * merged, never more than `count` tasks, the starting tenant rotating so none starves; a tenant
+ * whose poll fails is skipped and logged. Everything else passes through to Conductor unchanged.
+ */
+import { type Context, Hono } from 'hono'
+import type { Config } from '../config/schema.ts'
+import type { AppEnv } from '../env.ts'
+import { AppError } from '../errors.ts'
+import { Rotation, shares } from '../lib/fair-share.ts'
+import type { Logger } from '../lib/logger.ts'
+import type { TenantRegistry } from '../lib/tenant-registry.ts'
+import { createUpstream, responseHeaders, type Upstream } from '../proxy/forward.ts'
+import { jsonResponse, readJson } from '../proxy/json-rewrite.ts'
+
+export interface TaskProxyOptions {
+  config: Readonly<Config>
+  registry: TenantRegistry
+  fetch?: typeof fetch | undefined
+}
+
+const POLL_LIMIT = 1_000
+
+function pollParams(c: Context<AppEnv>): { workerid?: string; count: number; timeout: number } {
+  const count = Number(c.req.query('count') ?? '1')
+  const timeout = Number(c.req.query('timeout') ?? '100')
+  if (
+    !Number.isInteger(count) ||
+    count < 1 ||
+    count > POLL_LIMIT ||
+    !Number.isInteger(timeout) ||
+    timeout < 0 ||
+    timeout > 60_000
+  ) {
+    throw new AppError('FG_ERR_HTTP_BAD_REQUEST', {
+      detail: `count is 1-${POLL_LIMIT} and timeout 0-60000 ms.`,
+    })
+  }
+  const workerid = c.req.query('workerid')
+  return workerid === undefined ? { count, timeout } : { workerid: workerid.slice(0, 200), count, timeout }
+}
+
+async function pollTenant(
+  c: Context<AppEnv>,
+  upstream: Upstream,
+  taskType: string,
+  tenant: string,
+  params: { workerid?: string; count: number; timeout: number },
+  limits: { rewriteLimit: number; timeoutMs: number }
+): Promise<unknown[]> {
+  const query = new URLSearchParams({
+    count: String(params.count),
+    timeout: String(params.timeout),
+    domain: tenant,
+  })
+  if (params.workerid !== undefined) query.set('workerid', params.workerid)
+  const response = await upstream.call(c, {
+    path: `/api/tasks/poll/batch/${encodeURIComponent(taskType)}`,
+    query,
+    timeoutMs: limits.timeoutMs + params.timeout,
+  })
+  if (!response.ok) {
+    await response.body?.cancel()
+    throw new Error(`Conductor answered ${response.status}`)
+  }
+  const tasks = await readJson(response, limits.rewriteLimit)
+  return Array.isArray(tasks) ? tasks : []
+}
+
+export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
+  const { config, registry } = options
+  const upstream = createUpstream({
+    baseUrl: config.conductor.url,
+    timeoutMs: config.conductor.timeout_ms,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  })
+  const limits = { rewriteLimit: config.conductor.rewrite_limit, timeoutMs: config.conductor.poll_timeout_ms }
+  const rotation = new Rotation()
+  const app = new Hono<AppEnv>()
+  const tenantsOrUnavailable = () => {
+    if (!registry.ready())
+      throw new AppError('FG_ERR_NOT_READY', { detail: 'The tenant list is not loaded yet.' })
+    return registry.tenants()
+  }
+  const skip = (logger: Logger, tenant: string, error: unknown) =>
+    logger.warn('tenant poll failed; skipped', { tenant, error })
+
+  app.get('/api/tasks/poll/batch/:taskType', async (c) => {
+    const taskType = c.req.param('taskType')
+    const params = pollParams(c)
+    const tenants = tenantsOrUnavailable()
+    const plan = shares(tenants, params.count, rotation.take(taskType))
+    const settled = await Promise.allSettled(
+      plan.map((share) =>
+        pollTenant(c, upstream, taskType, share.tenant, { ...params, count: share.count }, limits)
+      )
+    )
+    const tasks: unknown[] = []
+    const full: string[] = []
+    settled.forEach((result, i) => {
+      const share = plan[i]
+      if (!share) return
+      if (result.status === 'rejected') return skip(c.var.logger, share.tenant, result.reason)
+      tasks.push(...result.value)
+      if (result.value.length >= share.count) full.push(share.tenant)
+    })
+    // Capacity left and tenants that may have more: one immediate follow-up round among them.
+    const left = params.count - tasks.length
+    if (left > 0 && full.length > 0 && full.length < tenants.length) {
+      const second = shares(full, left, 0)
+      const more = await Promise.allSettled(
+        second.map((share) =>
+          pollTenant(
+            c,
+            upstream,
+            taskType,
+            share.tenant,
+            { ...params, count: share.count, timeout: 0 },
+            limits
+          )
+        )
+      )
+      more.forEach((result, i) => {
+        if (result.status === 'fulfilled') tasks.push(...result.value)
+        else skip(c.var.logger, second[i]?.tenant ?? '', result.reason)
+      })
+    }
+    return jsonResponse(tasks)
+  })
+
+  app.get('/api/tasks/poll/:taskType', async (c) => {
+    const taskType = c.req.param('taskType')
+    const tenants = tenantsOrUnavailable()
+    const start = rotation.take(taskType)
+    const workerid = c.req.query('workerid')
+    for (let i = 0; i < tenants.length; i++) {
+      const tenant = tenants[(start + i) % tenants.length] ?? ''
+      try {
+        const tasks = await pollTenant(
+          c,
+          upstream,
+          taskType,
+          tenant,
+          { count: 1, timeout: 0, ...(workerid ? { workerid } : {}) },
+          limits
+        )
+        if (tasks.length > 0) return jsonResponse(tasks[0])
+      } catch (error) {
+        skip(c.var.logger, tenant, error)
+      }
+    }
+    return c.body(null, 204)
+  })
+
+  app.all('/api/*', async (c) => {
+    const url = new URL(c.req.url)
+    const body = c.req.method === 'GET' || c.req.method === 'HEAD' ? null : c.req.raw.body
+    const response = await upstream.call(c, {
+      method: c.req.method,
+      path: url.pathname,
+      query: url.searchParams,
+      body,
+      ...(c.req.header('content-type') ? { contentType: c.req.header('content-type') } : {}),
+    })
+    return new Response(response.body, { status: response.status, headers: responseHeaders(response) })
+  })
+  return app
+}

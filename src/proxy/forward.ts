@@ -1,0 +1,114 @@
+/**
+ * @module Calls the upstream engine: outbound header allow-list (client credentials never leave),
+ * x-forwarded-* and x-request-id, a deadline and the client's abort signal on every call, and
+ * failures mapped to 502/504. Response headers are filtered to an allow-list as well.
+ */
+import type { Context } from 'hono'
+import type { AppEnv } from '../env.ts'
+import { AppError } from '../errors.ts'
+
+/** Client headers that may reach the engine; everything else (Authorization, Cookie, hop-by-hop) is dropped. */
+const REQUEST_HEADERS = [
+  'accept',
+  'accept-language',
+  'if-match',
+  'if-none-match',
+  'traceparent',
+  'tracestate',
+]
+/** Engine headers that may reach the client (RFC 9110 §7.6.1 hop-by-hop ones never do). */
+const RESPONSE_HEADERS = [
+  'content-type',
+  'cache-control',
+  'etag',
+  'last-modified',
+  'retry-after',
+  'content-language',
+]
+
+export interface UpstreamOptions {
+  baseUrl: string
+  timeoutMs: number
+  fetch?: typeof fetch
+}
+
+export interface UpstreamCall {
+  method?: string
+  /** Path below the base URL, starting with `/`. */
+  path: string
+  query?: URLSearchParams
+  /** Serialised as the JSON body. */
+  json?: unknown
+  /** A raw body, streamed as it is (with its content type). */
+  body?: ReadableStream<Uint8Array> | string | null
+  contentType?: string
+  timeoutMs?: number
+}
+
+export interface Upstream {
+  /** Performs the call; throws AppError 502/504 when the engine fails to answer. */
+  call(c: Context<AppEnv>, call: UpstreamCall): Promise<Response>
+}
+
+export function createUpstream(options: UpstreamOptions): Upstream {
+  const base = options.baseUrl.replace(/\/+$/, '')
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init))
+  return {
+    async call(c, call) {
+      const url = new URL(`${base}${call.path}`)
+      if (call.query) url.search = call.query.toString()
+      const headers = new Headers()
+      for (const name of REQUEST_HEADERS) {
+        const value = c.req.header(name)
+        if (value !== undefined) headers.set(name, value)
+      }
+      headers.set('x-request-id', c.var.requestId)
+      headers.set('x-forwarded-proto', new URL(c.req.url).protocol.replace(':', ''))
+      headers.set('x-forwarded-host', c.req.header('host') ?? new URL(c.req.url).host)
+      let body: BodyInit | null = null
+      if (call.json !== undefined) {
+        body = JSON.stringify(call.json)
+        headers.set('content-type', 'application/json')
+      } else if (call.body !== undefined && call.body !== null) {
+        body = call.body
+        headers.set('content-type', call.contentType ?? 'application/octet-stream')
+      }
+      const timeoutMs = call.timeoutMs ?? options.timeoutMs
+      const signal = AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(timeoutMs)])
+      const started = performance.now()
+      try {
+        const init: RequestInit & { duplex?: 'half' } = {
+          method: call.method ?? 'GET',
+          headers,
+          body,
+          signal,
+        }
+        if (body instanceof ReadableStream) init.duplex = 'half'
+        const response = await doFetch(url, init)
+        c.var.logger?.debug('upstream', {
+          method: init.method,
+          path: call.path,
+          status: response.status,
+          ms: Math.round(performance.now() - started),
+        })
+        return response
+      } catch (error) {
+        if (c.req.raw.signal.aborted) throw error
+        if (error instanceof Error && error.name === 'TimeoutError') {
+          throw new AppError('FG_ERR_UPSTREAM_TIMEOUT', { cause: error })
+        }
+        throw new AppError('FG_ERR_UPSTREAM_UNAVAILABLE', { cause: error })
+      }
+    },
+  }
+}
+
+/** The engine's response headers a client may see. */
+export function responseHeaders(response: Response): Headers {
+  const headers = new Headers()
+  for (const name of RESPONSE_HEADERS) {
+    const value = response.headers.get(name)
+    if (value !== null) headers.set(name, value)
+  }
+  return headers
+}

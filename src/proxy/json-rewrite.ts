@@ -1,0 +1,77 @@
+/**
+ * @module Reads engine bodies with a size bound, rewrites JSON, and passes responses (including
+ * the engine's own errors) back with the tenant prefix scrubbed.
+ */
+import { AppError } from '../errors.ts'
+import { SEPARATOR } from '../lib/naming.ts'
+import { responseHeaders } from './forward.ts'
+
+/** Reads a body as text, failing with 502 when it exceeds `limit` bytes. */
+export async function readBounded(response: Response, limit: number): Promise<string> {
+  if (!response.body) return ''
+  const declared = Number(response.headers.get('content-length') ?? '0')
+  if (declared > limit) {
+    await response.body.cancel()
+    throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: 'The engine answer is too large to rewrite.' })
+  }
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read().catch((error: unknown) => {
+      // The deadline (or a broken connection) can strike while the body streams in.
+      const timedOut = error instanceof Error && error.name === 'TimeoutError'
+      throw new AppError(timedOut ? 'FG_ERR_UPSTREAM_TIMEOUT' : 'FG_ERR_UPSTREAM_UNAVAILABLE', {
+        cause: error,
+      })
+    })
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel()
+      throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: 'The engine answer is too large to rewrite.' })
+    }
+    chunks.push(value)
+  }
+  const all = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    all.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return new TextDecoder().decode(all)
+}
+
+/** Parses a JSON body (bounded); an empty body is undefined; anything else non-JSON → 502. */
+export async function readJson(response: Response, limit: number): Promise<unknown> {
+  const text = await readBounded(response, limit)
+  if (text.trim() === '') return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch (error) {
+    throw new AppError('FG_ERR_UPSTREAM_INVALID', {
+      detail: 'The engine answered with malformed JSON.',
+      cause: error,
+    })
+  }
+}
+
+/** Removes `T___` wherever it occurs in text the engine produced about this tenant's objects. */
+export function scrubTenant(text: string, tenant: string): string {
+  return text.split(`${tenant}${SEPARATOR}`).join('')
+}
+
+/** Passes an engine response through, scrubbing the tenant prefix from its body. */
+export async function passThrough(response: Response, tenant: string, limit: number): Promise<Response> {
+  const headers = responseHeaders(response)
+  if (response.status === 204 || response.status === 304 || !response.body) {
+    return new Response(null, { status: response.status, headers })
+  }
+  const text = scrubTenant(await readBounded(response, limit), tenant)
+  return new Response(text, { status: response.status, headers })
+}
+
+/** A JSON response of the gateway's own making. */
+export function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+}

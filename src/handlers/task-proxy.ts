@@ -101,7 +101,10 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
     settled.forEach((result, i) => {
       const share = plan[i]
       if (!share) return
-      if (result.status === 'rejected') return skip(c.var.logger, share.tenant, result.reason)
+      if (result.status === 'rejected') {
+        skip(c.var.logger, share.tenant, result.reason)
+        return
+      }
       tasks.push(...result.value)
       if (result.value.length >= share.count) full.push(share.tenant)
     })

@@ -77,7 +77,7 @@ export function scheduleRoutes(
   const app = new Hono<AppEnv>()
   const limit = gateway.rewriteLimit
   app.use('*', requireAdmin({ denyStatus: gateway.denyStatus }))
-  app.use('*', async (c, next) => {
+  app.use('*', async (_c, next) => {
     if (!options.scheduler) {
       throw new AppError('FG_ERR_SCHEDULER_NOT_CONFIGURED', {
         detail: 'Set scheduler.url (SCHELLAR_TARGET).',

@@ -41,6 +41,11 @@ export function stripTask(value: unknown, tenant: string): unknown {
   const task: JsonObject = { ...value }
   for (const key of ['taskDefName', 'taskType', 'workflowType']) stripKey(task, key, tenant)
   task.workflowTask = stripWorkflowTask(task.workflowTask, tenant)
+  // Conductor 3.x also embeds the task definition in each task of an execution.
+  if (isObject(task.taskDefinition)) {
+    task.taskDefinition = { ...task.taskDefinition }
+    stripKey(task.taskDefinition as JsonObject, 'name', tenant)
+  }
   if (isObject(task.inputData) && typeof task.inputData.subWorkflowName === 'string') {
     task.inputData = { ...task.inputData }
     stripKey(task.inputData as JsonObject, 'subWorkflowName', tenant, false)

@@ -4,7 +4,8 @@ import type { AppEnv } from '../../env.ts'
 import { AppError } from '../../errors.ts'
 import type { OpenApiRegistry } from '../../lib/openapi.ts'
 import { isObject } from '../../lib/workflow-tasks.ts'
-import { jsonResponse, readJson } from '../../proxy/json-rewrite.ts'
+import { principalOf } from '../../middleware/rbac.ts'
+import { jsonResponse, passThrough, readJson, scrubTenant } from '../../proxy/json-rewrite.ts'
 import { type GatewayContext, jsonBody } from './context.ts'
 import { documentGateway } from './docs.ts'
 import { fetchExecution, WORKFLOW_ID } from './execution-access.ts'
@@ -42,6 +43,12 @@ export function bulkRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): H
       })
       const ids = [...new Set(body as string[])]
       const checks = await Promise.allSettled(ids.map((id) => fetchExecution(c, gateway, id, false)))
+      // An engine that is down or too slow is a 502/504, not "every id not found".
+      const failure = checks.find(
+        (check) =>
+          check.status === 'rejected' && !(check.reason instanceof AppError && check.reason.status < 500)
+      )
+      if (failure?.status === 'rejected') throw failure.reason
       const allowed = ids.filter((_, i) => checks[i]?.status === 'fulfilled')
       const refused = Object.fromEntries(
         ids.filter((_, i) => checks[i]?.status === 'rejected').map((id) => [id, 'Not found'])
@@ -58,20 +65,26 @@ export function bulkRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): H
         query,
         json: allowed,
       })
+      const { tenant } = principalOf(c)
+      // Conductor's own errors pass through scrubbed, like on every other route.
+      if (!response.ok) return passThrough(response, tenant, gateway.rewriteLimit)
       const answer = await readJson(response, gateway.rewriteLimit)
       const upstream = isObject(answer) ? answer : {}
-      return jsonResponse(
-        {
-          bulkSuccessfulResults: Array.isArray(upstream.bulkSuccessfulResults)
-            ? upstream.bulkSuccessfulResults
-            : [],
-          bulkErrorResults: {
-            ...(isObject(upstream.bulkErrorResults) ? upstream.bulkErrorResults : {}),
-            ...refused,
-          },
+      const errors = isObject(upstream.bulkErrorResults) ? upstream.bulkErrorResults : {}
+      return jsonResponse({
+        bulkSuccessfulResults: Array.isArray(upstream.bulkSuccessfulResults)
+          ? upstream.bulkSuccessfulResults
+          : [],
+        bulkErrorResults: {
+          ...Object.fromEntries(
+            Object.entries(errors).map(([id, why]) => [
+              id,
+              typeof why === 'string' ? scrubTenant(why, tenant) : why,
+            ])
+          ),
+          ...refused,
         },
-        response.ok ? 200 : response.status
-      )
+      })
     })
   }
   return app

@@ -48,11 +48,34 @@ export async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new AppError('FG_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE', { detail: 'Send the body as application/json.' })
   }
+  let body: unknown
   try {
-    return (await c.req.json()) as unknown
+    body = (await c.req.json()) as unknown
   } catch (error) {
     throw new AppError('FG_ERR_HTTP_BAD_REQUEST', { detail: 'The body is not valid JSON.', cause: error })
   }
+  // Deeper bodies overflow the stack of the recursive rewrites and of JSON.stringify (a 500);
+  // Conductor's Jackson refuses more than 1000 levels anyway.
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) {
+    throw new AppError('FG_ERR_HTTP_BAD_REQUEST', {
+      detail: `The body nests deeper than ${MAX_JSON_DEPTH} levels.`,
+    })
+  }
+  return body
+}
+
+const MAX_JSON_DEPTH = 1000
+
+/** Whether a parsed JSON value nests deeper than `max` arrays/objects (iterative, so it cannot overflow). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]]
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [node, depth] = item
+    if (typeof node !== 'object' || node === null) continue
+    if (depth >= max) return true
+    for (const child of Object.values(node)) stack.push([child, depth + 1])
+  }
+  return false
 }
 
 export function notFound(what: string): AppError {

@@ -3,11 +3,10 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env.ts'
 import { AppError } from '../../errors.ts'
-import { executionVisibleTo, stripExecution } from '../../lib/execution.ts'
+import { stripExecution } from '../../lib/execution.ts'
 import { defVisibleTo } from '../../lib/labels.ts'
-import { owns, prefix } from '../../lib/naming.ts'
+import { prefix } from '../../lib/naming.ts'
 import type { OpenApiRegistry } from '../../lib/openapi.ts'
-import { clientConditions, ownerCondition, tenantCondition } from '../../lib/search-query.ts'
 import { stripDef } from '../../lib/workflow-def.ts'
 import { isObject } from '../../lib/workflow-tasks.ts'
 import { forbidden, principalOf } from '../../middleware/rbac.ts'
@@ -15,24 +14,13 @@ import { jsonResponse } from '../../proxy/json-rewrite.ts'
 import { callJson, forwardScrubbed, type GatewayContext, jsonBody, notFound, segment } from './context.ts'
 import { documentGateway } from './docs.ts'
 import { fetchExecution } from './execution-access.ts'
+import { searchExecutions } from './search.ts'
 
 const startSchema = z.looseObject({
   name: z.string(),
   version: z.union([z.number().int().positive(), z.string().regex(/^\d{1,9}$/)]).optional(),
   input: z.record(z.string(), z.unknown()).optional(),
   priority: z.number().int().min(0).max(99).optional(),
-})
-
-const searchSchema = z.object({
-  start: z.coerce.number().int().min(0).max(100_000).default(0),
-  size: z.coerce.number().int().min(1).max(5_000).default(100),
-  sort: z
-    .string()
-    .max(200)
-    .regex(/^[A-Za-z]+(:(ASC|DESC))?(,[A-Za-z]+(:(ASC|DESC))?)*$/)
-    .optional(),
-  freeText: z.string().max(1_000).default('*'),
-  query: z.string().max(4_000).optional(),
 })
 
 export function workflowRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): Hono<AppEnv> {
@@ -93,49 +81,15 @@ export function workflowRoutes(gateway: GatewayContext, openapi: OpenApiRegistry
     '/workflow/search',
     "Search the tenant's executions (non-admins: their own)"
   )
-  app.get('/workflow/search', async (c) => {
-    const principal = principalOf(c)
-    const parsed = searchSchema.safeParse(c.req.query())
-    if (!parsed.success) {
-      throw new AppError('FG_ERR_HTTP_BAD_REQUEST', {
-        errors: parsed.error.issues.map((issue) => ({ where: issue.path.join('.'), message: issue.message })),
-      })
-    }
-    const { start, size, sort, freeText, query } = parsed.data
-    const conditions = clientConditions(query, principal.tenant)
-    const defs = await callJson(c, gateway, { path: '/api/metadata/workflow' })
-    if (!defs.ok) return defs.response
-    const names = [
-      ...new Set(
-        (Array.isArray(defs.body) ? defs.body : []).map((def) => (isObject(def) ? def.name : undefined))
-      ),
-    ]
-    const tenantClause = tenantCondition(names.filter((name): name is string => owns(principal.tenant, name)))
-    if (!tenantClause) return jsonResponse({ totalHits: 0, results: [] })
-    conditions.push(tenantClause)
-    if (!principal.isAdmin) {
-      const owner = ownerCondition(principal.user)
-      if (owner) conditions.push(owner)
-    }
-    const params = new URLSearchParams({
-      start: String(start),
-      size: String(size),
-      freeText,
-      query: conditions.join(' AND '),
-    })
-    if (sort) params.set('sort', sort)
-    const result = await callJson(c, gateway, { path: '/api/workflow/search', query: params })
-    if (!result.ok) return result.response
-    const body = isObject(result.body) ? result.body : {}
-    const hits = Array.isArray(body.results) ? body.results : []
-    const visible = hits.filter((hit) => executionVisibleTo(principal, hit))
-    const totalHits =
-      typeof body.totalHits === 'number' ? body.totalHits - (hits.length - visible.length) : visible.length
-    return jsonResponse({
-      totalHits: Math.max(totalHits, visible.length),
-      results: visible.map((hit) => stripExecution(hit, principal.tenant)),
-    })
-  })
+  app.get('/workflow/search', (c) => searchExecutions(c, gateway, { topLevelOnly: false }))
+
+  documentGateway(
+    openapi,
+    'get',
+    '/workflow/search/top-level',
+    'Search as /workflow/search, returning only executions that are not sub-workflows'
+  )
+  app.get('/workflow/search/top-level', (c) => searchExecutions(c, gateway, { topLevelOnly: true }))
 
   documentGateway(openapi, 'get', '/workflow/:workflowId', 'Get an execution (non-admins: their own)')
   app.get('/workflow/:workflowId', async (c) => {

@@ -1,5 +1,6 @@
 import { cases } from '../../conformance/cases.ts'
+import { gatewayCases } from '../../conformance/gateway-cases.ts'
 
-for (const [name, run] of cases) {
+for (const [name, run] of [...cases, ...gatewayCases]) {
   Deno.test(`conformance on deno: ${name}`, () => run({ runtime: 'deno' }))
 }

@@ -95,9 +95,16 @@ const auth = z.strictObject({
   anonymous_tenant: setting(z.string().min(1).default('default'), {
     description: 'Tenant of requests when mode = "none" (allowed only on a loopback listener).',
   }),
-  deny_status: setting(z.union([z.literal(403), z.literal(427)]).default(403), {
-    description: 'Status of an RBAC denial; 427 reproduces the original workflow-proxy.',
-  }),
+  deny_status: setting(
+    z
+      .number()
+      .refine((status) => status === 403 || status === 427, 'expected 403 or 427')
+      .transform((status) => status as 403 | 427)
+      .default(403),
+    {
+      description: 'Status of an RBAC denial; 427 reproduces the original workflow-proxy.',
+    }
+  ),
   algorithms: setting(stringList().default(['RS256']), {
     description: 'Accepted JWT signature algorithms.',
   }),
@@ -277,8 +284,16 @@ const exec = z.strictObject({
     description: 'Request-signing keys as "id:key:scope,scope"; several allow rotation.',
     secret: true,
   }),
+  jwt_scope_claim: setting(z.string().min(1).optional(), {
+    description:
+      "Also accept the gateway's JWTs (auth.jwks_url, auth.issuer) as bearer credentials; this claim lists the commands they may run.",
+  }),
   hmac_window_s: setting(z.number().int().min(1).max(3600).default(300), {
     description: 'Largest clock difference accepted in a signed request timestamp.',
+  }),
+  spawn_helper: setting(z.boolean().default(true), {
+    description:
+      'On Node, start commands from a small helper process: much faster than forking the large server (see docs/PERFORMANCE.md).',
   }),
   serve_port: setting(port().default(8000), {
     description: "Port of `flowgate exec serve` (hypercorn's default, which httpexec is usually run with).",

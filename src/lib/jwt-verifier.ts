@@ -15,6 +15,11 @@ export interface JwtVerifierOptions {
   clockSkewS: number
   /** Most realms whose key sets are kept at once. */
   maxIssuers?: number
+  /**
+   * Most key sets created per minute. Realm names come from unverified tokens: without a bound,
+   * anyone could make the gateway fetch JWKS for a stream of made-up realms.
+   */
+  newIssuersPerMinute?: number
 }
 
 export interface VerifiedToken {
@@ -41,9 +46,19 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   )
   const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
   const maxIssuers = options.maxIssuers ?? 256
+  const perMinute = options.newIssuersPerMinute ?? 60
+  let windowStart = 0
+  let createdInWindow = 0
   const keySetFor = (tenant: string) => {
     let keySet = keySets.get(tenant)
     if (!keySet) {
+      const now = Date.now()
+      if (now - windowStart >= 60_000) {
+        windowStart = now
+        createdInWindow = 0
+      }
+      if (createdInWindow >= perMinute) throw new Error('too many new token issuers; try again in a minute')
+      createdInWindow++
       if (keySets.size >= maxIssuers) keySets.delete(keySets.keys().next().value as string)
       keySet = createRemoteJWKSet(new URL(options.jwksUrl.replace(PLACEHOLDER, encodeURIComponent(tenant))), {
         timeoutDuration: 5_000,

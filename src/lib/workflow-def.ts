@@ -120,11 +120,13 @@ export function stripDef(def: unknown, tenant: string): JsonObject | undefined {
   visitTasks(def.tasks, 'tasks', (task) => {
     if (!taskVisible(task, tenant)) visible = false
   })
+  const failure = def.failureWorkflow
+  if (typeof failure === 'string' && failure !== '' && !owns(tenant, failure)) visible = false
   if (!visible) return undefined
   const out: JsonObject = { ...def, name: strip(tenant, def.name) }
   out.tasks = mapTasks(def.tasks, 'tasks', (task) => stripTask(task, tenant))
   if (typeof def.failureWorkflow === 'string' && def.failureWorkflow !== '') {
-    out.failureWorkflow = strip(tenant, def.failureWorkflow) ?? def.failureWorkflow
+    out.failureWorkflow = strip(tenant, def.failureWorkflow)
   }
   return out
 }

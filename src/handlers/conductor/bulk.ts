@@ -21,6 +21,21 @@ const OPERATIONS: Array<{ method: 'put' | 'post' | 'delete'; op: string; forward
 ]
 const ID = new RegExp(`^${WORKFLOW_ID}$`)
 const MAX_IDS = 1_000
+/** Executions read at once while checking a bulk request (each may be large). */
+const CHECKS_AT_ONCE = 16
+
+/** Promise.allSettled over `items`, at most `size` at a time, results in order. */
+async function settleInBatches<T, R>(
+  items: readonly T[],
+  size: number,
+  run: (item: T) => Promise<R>
+): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = []
+  for (let i = 0; i < items.length; i += size) {
+    results.push(...(await Promise.allSettled(items.slice(i, i + size).map(run))))
+  }
+  return results
+}
 const PASSED_QUERY = ['reason', 'useLatestDefinitions']
 
 export function bulkRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): Hono<AppEnv> {
@@ -42,7 +57,7 @@ export function bulkRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): H
         }
       })
       const ids = [...new Set(body as string[])]
-      const checks = await Promise.allSettled(ids.map((id) => fetchExecution(c, gateway, id, false)))
+      const checks = await settleInBatches(ids, CHECKS_AT_ONCE, (id) => fetchExecution(c, gateway, id, false))
       // An engine that is down or too slow is a 502/504, not "every id not found".
       const failure = checks.find(
         (check) =>

@@ -27,6 +27,9 @@ const searchSchema = z.object({
   query: z.string().max(4_000).optional(),
 })
 
+/** Longest tenant condition sent: Conductor's HTTP request line is limited (8 KiB by default). */
+const MAX_CONDITION_LENGTH = 6_000
+
 /** Largest page of the top-level search: each hit costs one read of its execution. */
 export const TOP_LEVEL_MAX_SIZE = 200
 
@@ -50,19 +53,36 @@ export async function searchExecutions(
     })
   }
   const conditions = clientConditions(query, principal.tenant)
-  const defs = await callJson(c, gateway, { path: '/api/metadata/workflow' })
-  if (!defs.ok) return defs.response
-  const names = new Set(
-    (Array.isArray(defs.body) ? defs.body : []).map((def) => (isObject(def) ? def.name : undefined))
-  )
-  const tenantClause = tenantCondition(
-    [...names].filter((name): name is string => owns(principal.tenant, name))
-  )
-  if (!tenantClause) return jsonResponse({ totalHits: 0, results: [] })
-  conditions.push(tenantClause)
+  // The client's own workflowType = / IN condition names only the tenant's (prefixed) workflows:
+  // it confines the search by itself, and keeps the query short for tenants with many definitions.
+  if (!conditions.some((condition) => /^workflowType (=|IN) /.test(condition))) {
+    const defs = await callJson(c, gateway, { path: '/api/metadata/workflow' })
+    if (!defs.ok) return defs.response
+    const names = new Set(
+      (Array.isArray(defs.body) ? defs.body : []).map((def) => (isObject(def) ? def.name : undefined))
+    )
+    const tenantClause = tenantCondition(
+      [...names].filter((name): name is string => owns(principal.tenant, name))
+    )
+    if (!tenantClause) return jsonResponse({ totalHits: 0, results: [] })
+    if (tenantClause.length > MAX_CONDITION_LENGTH) {
+      throw new AppError('FG_ERR_HTTP_BAD_REQUEST', {
+        errors: [
+          {
+            where: 'query',
+            message: 'too many workflow definitions to search at once: add workflowType IN (…)',
+          },
+        ],
+      })
+    }
+    conditions.push(tenantClause)
+  }
+  // Without an owner condition the index would count other users' executions: count only what is shown.
+  let exactCount = true
   if (!principal.isAdmin) {
     const owner = ownerCondition(principal.user)
     if (owner) conditions.push(owner)
+    else exactCount = false
   }
   const params = new URLSearchParams({
     start: String(start),
@@ -78,7 +98,8 @@ export async function searchExecutions(
   let visible = hits.filter((hit) => executionVisibleTo(principal, hit))
   if (options.topLevelOnly) visible = await topLevel(c, gateway, visible)
   const dropped = hits.length - visible.length
-  const totalHits = typeof body.totalHits === 'number' ? body.totalHits - dropped : visible.length
+  const totalHits =
+    exactCount && typeof body.totalHits === 'number' ? body.totalHits - dropped : visible.length
   return jsonResponse({
     totalHits: Math.max(totalHits, visible.length),
     results: visible.map((hit) => stripExecution(hit, principal.tenant)),

@@ -55,6 +55,10 @@ async function assertOwnTask(
 ): Promise<Record<string, unknown>> {
   if (!TASK_ID.test(taskId)) throw notFound('task')
   const response = await gateway.upstream.call(c, { path: `/api/tasks/${segment(taskId)}` })
+  if (response.status >= 502) {
+    await response.body?.cancel()
+    throw new AppError('FG_ERR_UPSTREAM_UNAVAILABLE')
+  }
   const task = response.ok ? await readJson(response, gateway.rewriteLimit) : await response.body?.cancel()
   if (!isObject(task) || !owns(principalOf(c).tenant, task.workflowType)) throw notFound('task')
   return task

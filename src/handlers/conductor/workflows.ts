@@ -31,7 +31,8 @@ export function workflowRoutes(gateway: GatewayContext, openapi: OpenApiRegistry
     const principal = principalOf(c)
     const body = await jsonBody(c)
     if (isObject(body)) {
-      for (const field of ['taskToDomain', 'workflowDef']) {
+      // An external payload path could name another tenant's stored input.
+      for (const field of ['taskToDomain', 'workflowDef', 'externalInputPayloadStoragePath']) {
         if (body[field] !== undefined && body[field] !== null) {
           throw new AppError('FG_ERR_GATEWAY_FIELD_FORBIDDEN', {
             errors: [

@@ -414,3 +414,18 @@ describe('resolveConfig result', () => {
     expect(config.server.port).toBe(8088)
   })
 })
+
+describe('auth.deny_status', () => {
+  it.each([
+    ['FLOWGATE_AUTH_DENY_STATUS', '427', 427],
+    ['FLOWGATE_AUTH_DENY_STATUS', '403', 403],
+  ])('reads %s=%s from the environment', (name, value, expected) => {
+    expect(resolveConfig({ env: { [name]: value } }).config.auth.deny_status).toBe(expected)
+  })
+
+  it('refuses any other status, naming the variable', () => {
+    expect(() => resolveConfig({ env: { FLOWGATE_AUTH_DENY_STATUS: '401' } })).toThrow(
+      /FLOWGATE_AUTH_DENY_STATUS.*403 or 427/
+    )
+  })
+})

@@ -354,3 +354,15 @@ describe('stripDef', () => {
     expect(stripDef(tenantizeDef(client, 'body', RULES, 'u'), 'acme')).toEqual({ ...client, ownerEmail: 'u' })
   })
 })
+
+describe('stripDef and failure workflows', () => {
+  it("hides a definition whose failure workflow is another tenant's", () => {
+    const def = {
+      name: 'acme___order',
+      failureWorkflow: 'globex___cleanup',
+      tasks: [{ name: 'acme___charge', taskReferenceName: 'c', type: 'SIMPLE' }],
+    }
+    expect(stripDef(def, 'acme')).toBeUndefined()
+    expect(stripDef({ ...def, failureWorkflow: 'acme___cleanup' }, 'acme')?.failureWorkflow).toBe('cleanup')
+  })
+})

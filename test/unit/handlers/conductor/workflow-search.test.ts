@@ -75,9 +75,16 @@ describe.each(['acme', 'globex'])('workflow executions of tenant %s', (tenant) =
         `/api/workflow/search?query=${encodeURIComponent('workflowType IN (labelled) AND status = RUNNING')}`
       )
       const query = world.conductor.calls('GET', '/api/workflow/search')[0]?.query.get('query') ?? ''
-      expect(
-        query.startsWith(`workflowType IN (${tenant}___labelled) AND status = RUNNING AND workflowType IN (`)
-      ).toBe(true)
+      // The prefixed workflowType condition confines the search by itself: no tenant-wide list.
+      expect(query).toBe(`workflowType IN (${tenant}___labelled) AND status = RUNNING`)
+      expect(world.conductor.calls('GET', '/api/metadata/workflow')).toHaveLength(0)
+    })
+
+    it("adds the tenant's workflow list when the client names no workflowType", async () => {
+      const world = buildGateway()
+      await call(world, admin, 'GET', `/api/workflow/search?query=${encodeURIComponent('status = RUNNING')}`)
+      const query = world.conductor.calls('GET', '/api/workflow/search')[0]?.query.get('query') ?? ''
+      expect(query.startsWith(`status = RUNNING AND workflowType IN (${tenant}___`)).toBe(true)
     })
 
     it.each([

@@ -82,6 +82,11 @@ describe.each(['acme', 'globex'])('workflow executions of tenant %s', (tenant) =
       ['taskToDomain', { taskToDomain: { '*': 'globex' } }, 'FG_ERR_GATEWAY_FIELD_FORBIDDEN'],
       ['an empty taskToDomain', { taskToDomain: {} }, 'FG_ERR_GATEWAY_FIELD_FORBIDDEN'],
       [
+        "another tenant's external input payload",
+        { externalInputPayloadStoragePath: 'globex/payload.json' },
+        'FG_ERR_GATEWAY_FIELD_FORBIDDEN',
+      ],
+      [
         'workflowDef',
         { workflowDef: { name: 'x', tasks: [{ name: 'h', type: 'HTTP' }] } },
         'FG_ERR_GATEWAY_FIELD_FORBIDDEN',

@@ -35,6 +35,12 @@ export function configCheckCommand(args: string[], out: (text: string) => void):
 
 function tomlValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(tomlValue).join(', ')}]`
+  if (typeof value === 'object' && value !== null) {
+    // An inline table: `{ key = value, … }` (keys quoted only when they must be).
+    const entries = Object.entries(value).filter(([, inner]) => inner !== undefined)
+    const key = (name: string) => (/^[A-Za-z0-9_-]+$/.test(name) ? name : JSON.stringify(name))
+    return `{ ${entries.map(([name, inner]) => `${key(name)} = ${tomlValue(inner)}`).join(', ')} }`
+  }
   return typeof value === 'string' ? JSON.stringify(value) : String(value)
 }
 

@@ -2,6 +2,7 @@
 /** @module The `flowgate` command line: dispatches to one file per subcommand. */
 import { ConfigError } from '../config/sources.ts'
 import { configCheckCommand } from './config-check.ts'
+import { execCommand } from './exec.ts'
 import { serveCommand } from './serve.ts'
 import { CONFIG_HELP, MAIN_HELP, UsageError } from './usage.ts'
 import { versionCommand } from './version.ts'
@@ -35,6 +36,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
         }
         throw new UsageError(sub ? `unknown config command '${sub}'` : 'missing config command', CONFIG_HELP)
       }
+      case 'exec':
+        return await execCommand(rest, out)
       default:
         throw new UsageError(`unknown command '${command}'`, MAIN_HELP)
     }

@@ -9,6 +9,7 @@ Usage: flowgate <command> [options]
 Commands:
   serve          serve the API (user-facing listener, default :8088)
   config check   validate the configuration and print it, secrets redacted
+  exec serve     serve only the command execution API, httpexec-compatible (at /<command>)
   version        print the version and runtime
 
 Run 'flowgate <command> --help' for a command's options.`

@@ -28,7 +28,14 @@ export interface NodeModuleEntry {
 }
 
 /** The modules flowgate ships; each capability issue adds its entry here. */
-export const NODE_MODULES: readonly NodeModuleEntry[] = []
+export const NODE_MODULES: readonly NodeModuleEntry[] = [
+  {
+    name: 'exec',
+    needs: ['childProcess', 'fs'],
+    enabled: (config) => config.exec.enabled,
+    load: async () => (await import('./exec/index.ts')).default,
+  },
+]
 
 export interface MountReport {
   mounted: string[]

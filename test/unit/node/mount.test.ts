@@ -56,7 +56,14 @@ describe('mountNodeModules', () => {
     expect(report.skipped[0]?.reason).toBe('disabled by configuration')
   })
 
-  it('ships no module entries before their issues add them', () => {
-    expect(NODE_MODULES.map((entry) => entry.name)).toEqual([])
+  it('ships the entries of the modules that exist', () => {
+    expect(NODE_MODULES.map((entry) => entry.name)).toEqual(['exec'])
+  })
+
+  it('mounts exec only when exec.enabled is set, and only with child processes and a filesystem', () => {
+    const exec = NODE_MODULES.find((entry) => entry.name === 'exec')
+    expect(exec?.needs).toEqual(['childProcess', 'fs'])
+    expect(exec?.enabled(resolveConfig({ env: {} }).config)).toBe(false)
+    expect(exec?.enabled(resolveConfig({ env: { FLOWGATE_EXEC_ENABLED: 'true' } }).config)).toBe(true)
   })
 })

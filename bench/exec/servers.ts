@@ -1,0 +1,110 @@
+/** @module The servers bench/exec compares, each started on a free port over the same command root. */
+import { spawn } from 'node:child_process'
+import { copyFileSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startHttpexec } from '../../test/integration/exec/httpexec-server.ts'
+import { BIN, freePort, groupGone, ROOT } from '../../test/integration/processes.ts'
+
+export interface BenchServer {
+  name: string
+  /** URL of a command by name ("true", "mib", "flood"). */
+  url(command: string): string
+  /** Body wrk sends for a command; undefined = none. */
+  body(command: string): string | undefined
+  pid: number
+  stop(): Promise<void>
+}
+
+/** A root with `true` (a copy of /bin/true), `mib` (prints 1 MiB) and `flood` (prints $1 bytes). */
+export function benchRoot(): string {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), 'flowgate-bench-')))
+  copyFileSync('/bin/true', join(base, 'true'))
+  writeFileSync(join(base, 'mib.txt'), 'x'.repeat(1024 * 1024))
+  writeFileSync(join(base, 'mib'), `#!/bin/sh\nexec cat ${join(base, 'mib.txt')}\n`, { mode: 0o755 })
+  writeFileSync(join(base, 'flood'), '#!/bin/sh\nhead -c "$1" /dev/zero\n', { mode: 0o755 })
+  return base
+}
+
+const CAPTURE: Record<string, string | undefined> = { true: '{}', mib: '{"stdout":{"capture":true}}' }
+
+async function waitForHttp(url: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try {
+      await fetch(url, { method: 'POST', signal: AbortSignal.timeout(1000) })
+      return
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+  throw new Error(`${url} did not answer`)
+}
+
+function detached(command: string, args: string[], env: Record<string, string>) {
+  const child = spawn(command, args, { cwd: ROOT, detached: true, stdio: 'ignore', env })
+  const pid = child.pid ?? 0
+  const stop = async () => {
+    if (!groupGone(pid)) process.kill(-pid, 'SIGTERM')
+    for (let i = 0; i < 50 && !groupGone(pid); i++) await new Promise((r) => setTimeout(r, 100))
+    if (!groupGone(pid)) process.kill(-pid, 'SIGKILL')
+  }
+  return { pid, stop }
+}
+
+/** flowgate exec serve on Node or Bun, limits raised so the benchmark's 16 connections fit. */
+export async function startFlowgate(runtime: 'node' | 'bun' | 'deno', root: string): Promise<BenchServer> {
+  const port = await freePort()
+  const { pid, stop } = detached(
+    join(BIN, runtime),
+    [
+      ...(runtime === 'deno' ? ['run', '-A'] : []),
+      'src/cli/main.ts',
+      'exec',
+      'serve',
+      '--port',
+      String(port),
+      '--root',
+      root,
+    ],
+    {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      FLOWGATE_EXEC_AUTH: 'none',
+      FLOWGATE_LOG_LEVEL: 'warn',
+      FLOWGATE_LOG_ACCESS: 'false',
+      FLOWGATE_EXEC_MAX_CONCURRENT: '256',
+      FLOWGATE_EXEC_MAX_CONCURRENT_PER_COMMAND: '256',
+    }
+  )
+  const base = `http://127.0.0.1:${port}`
+  await waitForHttp(`${base}/true`)
+  return { name: `flowgate (${runtime})`, url: (c) => `${base}/${c}`, body: (c) => CAPTURE[c], pid, stop }
+}
+
+export async function startHttpexecBench(root: string): Promise<BenchServer> {
+  const server = await startHttpexec({ root, cwd: ROOT })
+  return {
+    name: 'httpexec (hypercorn)',
+    url: (c) => `${server.url}/${c}`,
+    body: (c) => CAPTURE[c],
+    pid: 0,
+    stop: server.stop,
+  }
+}
+
+/** Debian's `webhook`, output included in the response as for a capturing client. */
+export async function startWebhook(root: string): Promise<BenchServer> {
+  const port = await freePort()
+  const hooks = join(root, 'hooks.json')
+  const hook = (id: string) => ({
+    id,
+    'execute-command': join(root, id),
+    'include-command-output-in-response': true,
+  })
+  writeFileSync(hooks, JSON.stringify([hook('true'), hook('mib')]))
+  const { pid, stop } = detached('webhook', ['-hooks', hooks, '-ip', '127.0.0.1', '-port', String(port)], {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+  })
+  const base = `http://127.0.0.1:${port}/hooks`
+  await waitForHttp(`${base}/true`)
+  return { name: 'webhook (Debian)', url: (c) => `${base}/${c}`, body: () => undefined, pid, stop }
+}

@@ -1,0 +1,125 @@
+/**
+ * @module Streaming mode (`Accept: application/x-ndjson` or `text/event-stream`): output chunks as
+ * events while the command runs, then one `exit` event (the HTTP status is sent before the exit
+ * code is known). Backpressure pauses the child's pipes, so memory stays flat.
+ */
+import { type EncodedContent, encodeContent } from './encodings.ts'
+import type { OutputSpec } from './request.ts'
+import type { RunningCommand, StreamName } from './run-command.ts'
+
+export type StreamFormat = 'ndjson' | 'sse'
+
+export const STREAM_CONTENT_TYPES: Record<StreamFormat, string> = {
+  ndjson: 'application/x-ndjson',
+  sse: 'text/event-stream',
+}
+
+/** The streaming format the Accept header asks for, or undefined for the buffered reply. */
+export function streamFormat(accept: string | undefined): StreamFormat | undefined {
+  const types = (accept ?? '').split(',').map((part) => part.split(';')[0]?.trim().toLowerCase())
+  for (const type of types) {
+    if (type === STREAM_CONTENT_TYPES.ndjson) return 'ndjson'
+    if (type === STREAM_CONTENT_TYPES.sse) return 'sse'
+  }
+  return undefined
+}
+
+/** Bytes at the end of `bytes` that start an incomplete UTF-8 sequence (0 to 3). */
+export function incompleteUtf8Tail(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back] ?? 0
+    if ((byte & 0xc0) === 0x80) continue
+    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1
+    return need > back ? back : 0
+  }
+  return 0
+}
+
+const HIGH_WATER_BYTES = 256 * 1024
+
+export class EventStream {
+  readonly body: ReadableStream<Uint8Array>
+  readonly #format: StreamFormat
+  readonly #specs: Readonly<Record<StreamName, OutputSpec>>
+  readonly #carry: Record<StreamName, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) }
+  readonly #encoder = new TextEncoder()
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined
+  #run: RunningCommand | undefined
+  #closed = false
+  /** The client went away before the exit event. */
+  cancelled = false
+
+  constructor(format: StreamFormat, specs: Readonly<Record<StreamName, OutputSpec>>) {
+    this.#format = format
+    this.#specs = specs
+    this.body = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller
+        },
+        pull: () => this.#run?.resume(),
+        cancel: () => {
+          this.cancelled = true
+          this.#closed = true
+          this.#run?.kill()
+        },
+      },
+      { highWaterMark: HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength }
+    )
+  }
+
+  attach(run: RunningCommand): void {
+    this.#run = run
+  }
+
+  /** Receives output from runCommand. */
+  readonly onChunk = (name: StreamName, chunk: Buffer): void => {
+    const spec = this.#specs[name]
+    let bytes = chunk
+    if (spec.encode === null) {
+      // Never split a UTF-8 character across two events: keep its first bytes for the next chunk.
+      const joined = Buffer.concat([this.#carry[name], chunk])
+      const tail = incompleteUtf8Tail(joined)
+      this.#carry[name] = Buffer.from(joined.subarray(joined.length - tail))
+      bytes = joined.subarray(0, joined.length - tail)
+    }
+    if (bytes.byteLength > 0) this.#emit(name, encodeContent(bytes, spec.encode))
+  }
+
+  /** Sends what is left of a split character and the exit event, then ends the body. */
+  finish(exit: Record<string, unknown>): void {
+    for (const name of ['stdout', 'stderr'] as const) {
+      const rest = this.#carry[name]
+      if (rest.byteLength > 0) this.#emit(name, encodeContent(rest, this.#specs[name].encode))
+    }
+    this.#send('exit', exit)
+    if (!this.#closed) {
+      this.#closed = true
+      this.#controller?.close()
+    }
+  }
+
+  /** Ends the body with an `error` event when the run failed after the status was sent. */
+  fail(): void {
+    this.#send('error', { code: 'FG_ERR_INTERNAL' })
+    if (!this.#closed) {
+      this.#closed = true
+      this.#controller?.close()
+    }
+  }
+
+  #emit(name: StreamName, content: EncodedContent): void {
+    this.#send(name, { content: content.content, encode: content.encode })
+    const desired = this.#controller?.desiredSize ?? 1
+    if (desired <= 0) this.#run?.pause()
+  }
+
+  #send(event: string, data: Record<string, unknown>): void {
+    if (this.#closed || !this.#controller) return
+    const line =
+      this.#format === 'ndjson'
+        ? `${JSON.stringify({ event, ...data })}\n`
+        : `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+    this.#controller.enqueue(this.#encoder.encode(line))
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * @module `POST <prefix>/<command path>`: authenticate, validate everything, resolve the command,
+ * take a concurrency slot, run it, answer httpexec's JSON (or stream events), write the audit line.
+ */
+import { Hono } from 'hono'
+import type { AppEnv } from '../../env.ts'
+import { AppError } from '../../errors.ts'
+import { type OpenApiRegistry, problemResponse } from '../../lib/openapi.ts'
+import { type AuditRecord, audit } from './audit.ts'
+import { authenticate, authorize, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './auth.ts'
+import { childEnvironment } from './environment.ts'
+import { EventStream, STREAM_CONTENT_TYPES, streamFormat } from './event-stream.ts'
+import type { Limiter } from './limiter.ts'
+import { applyRule, parseBody, toExecRequest } from './request.ts'
+import { execRequestSchema } from './request-schema.ts'
+import { resolveCommand, stripLeadingSlashes } from './resolve-command.ts'
+import { resultBody, resultBodySchema } from './result-body.ts'
+import { type RunResult, runCommand } from './run-command.ts'
+import type { ExecSettings } from './settings.ts'
+import type { Spawner } from './spawner.ts'
+
+export interface ExecRoutesOptions {
+  settings: ExecSettings
+  limiter: Limiter
+  /** Aborted on shutdown: every running group is killed. */
+  shutdown: AbortSignal
+  /** Runs in flight, so shutdown can wait for them. */
+  inFlight: Set<Promise<unknown>>
+  openapi: OpenApiRegistry
+  /** `/exec` on the main listener, `` for `flowgate exec serve`. */
+  prefix: string
+  /** How processes are started (the spawn helper on Node); direct by default. */
+  spawner?: Spawner
+  now?: () => number
+}
+
+export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
+  const { settings, limiter, prefix } = options
+  const now = options.now ?? Date.now
+  const path = `${prefix}/:command{.+}`
+  const app = new Hono<AppEnv>()
+  document(options.openapi, path)
+
+  app.post(path, async (c) => {
+    const started = now()
+    const format = streamFormat(c.req.header('accept'))
+    const requested = stripLeadingSlashes(c.req.param('command') ?? '')
+    const record: AuditRecord = {
+      requestId: c.var.requestId,
+      caller: 'unknown',
+      auth: 'none',
+      command: requested.slice(0, 200),
+      mode: format ?? 'buffered',
+      status: 0,
+      durationMs: 0,
+    }
+    const log = (patch: Partial<AuditRecord>) =>
+      audit(c.var.logger, { ...record, ...patch, durationMs: now() - started })
+    let release: (() => void) | undefined
+    try {
+      let body: Promise<Uint8Array> | undefined
+      const readBody = () => {
+        body ??= c.req.arrayBuffer().then((buffer) => new Uint8Array(buffer))
+        return body
+      }
+      const caller = await authenticate(
+        {
+          authorization: c.req.header('authorization'),
+          timestamp: c.req.header(TIMESTAMP_HEADER),
+          signature: c.req.header(SIGNATURE_HEADER),
+          method: c.req.method,
+          path: new URL(c.req.url).pathname,
+          body: readBody,
+          nowMs: now(),
+        },
+        settings
+      )
+      record.caller = caller.id
+      record.auth = caller.method
+      authorize(caller, requested)
+      const request = toExecRequest(parseBody(await readBody(), c.req.header('content-type')), settings)
+      const command = await resolveCommand(c.req.param('command') ?? '', settings)
+      const args = applyRule(command.rule, request.args)
+      Object.assign(record, {
+        file: command.file,
+        argc: args.length,
+        envNames: Object.keys(request.environment),
+        stdinBytes: request.stdin?.byteLength ?? 0,
+      })
+      release = limiter.acquire(command.file)
+      const events = format ? new EventStream(format, request) : undefined
+      const run = runCommand({
+        file: command.file,
+        argv0: command.argv0,
+        args,
+        env: childEnvironment(settings.baseEnv, request.environment),
+        cwd: settings.workdir,
+        stdin: request.stdin,
+        capture: { stdout: request.stdout.capture, stderr: request.stderr.capture },
+        timeoutMs: request.timeoutMs,
+        killGraceMs: settings.killGraceMs,
+        maxOutputBytes: events ? undefined : settings.maxOutputBytes,
+        // Two signals rather than AbortSignal.any: nothing per run stays tied to the long-lived one.
+        signals: [c.req.raw.signal, options.shutdown],
+        ...(events ? { onChunk: events.onChunk } : {}),
+        // Streams fork directly: IPC has no backpressure, and one fork is cheap next to a long stream.
+        ...(options.spawner && !events ? { spawner: options.spawner } : {}),
+      })
+      const settled = run.done.catch(() => undefined)
+      options.inFlight.add(settled)
+      void settled.finally(() => options.inFlight.delete(settled))
+      try {
+        await run.started
+      } catch (error) {
+        throw new AppError('FG_ERR_EXEC_SPAWN_FAILED', { cause: error })
+      }
+      const outcome = (result: RunResult) => ({
+        returnCode: result.returnCode,
+        signal: result.signal,
+        timedOut: result.timedOut,
+        truncated: result.truncated,
+        stdoutBytes: result.bytes.stdout,
+        stderrBytes: result.bytes.stderr,
+        clientGone: c.req.raw.signal.aborted || (events?.cancelled ?? false),
+      })
+      if (!events) {
+        const result = await run.done
+        release()
+        log({ status: 200, ...outcome(result) })
+        return c.json(resultBody(result, request.stdout, request.stderr))
+      }
+      events.attach(run)
+      const free = release
+      void run.done.then(
+        (result) => {
+          free()
+          events.finish({
+            return: result.returnCode,
+            ...(result.timedOut ? { timed_out: true } : {}),
+            ...(result.truncated ? { truncated: true } : {}),
+          })
+          log({ status: 200, ...outcome(result) })
+        },
+        (error: unknown) => {
+          free()
+          events.fail()
+          c.var.logger.error('exec stream failed', { error })
+        }
+      )
+      const headers: Record<string, string> = { 'content-type': STREAM_CONTENT_TYPES[format ?? 'ndjson'] }
+      if (format === 'sse') Object.assign(headers, { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' })
+      return new Response(events.body, { status: 200, headers })
+    } catch (error) {
+      release?.()
+      const status = error instanceof AppError ? error.status : 500
+      log({ status, code: error instanceof AppError ? error.code : 'FG_ERR_INTERNAL' })
+      throw error
+    }
+  })
+  return app
+}
+
+function document(openapi: OpenApiRegistry, path: string): void {
+  openapi.add({
+    method: 'post',
+    path,
+    summary: 'Run a command (httpexec-compatible)',
+    tags: ['exec'],
+    description:
+      'Runs the command at this path under exec.root (or from the exec.commands allow-list). ' +
+      '200 means it ran: check `return`. Send `Accept: application/x-ndjson` or `text/event-stream` ' +
+      'to stream output events ending with an `exit` event. See docs/EXEC.md.',
+    body: { schema: execRequestSchema, required: false },
+    responses: {
+      200: {
+        description: 'The command ran; `return` is its exit code (-N for signal N)',
+        schema: resultBodySchema,
+      },
+      400: problemResponse('A field, header or encoding is invalid; `errors` names each'),
+      401: problemResponse('No valid bearer token or signature'),
+      403: problemResponse("The credential's scopes do not include this command"),
+      404: problemResponse('No such command (outside the root, missing, not executable)'),
+      415: problemResponse('A body that is not application/json'),
+      429: problemResponse('Too many runs; retry after `Retry-After` seconds'),
+      500: problemResponse('The command could not be started'),
+    },
+  })
+}

@@ -1,0 +1,78 @@
+/**
+ * @module The command execution module: checks its settings at start-up, mounts
+ * `POST /exec/<command>` (or `/<command>` for `flowgate exec serve`) and kills every running
+ * process group on shutdown.
+ */
+import type { FlowgateApp } from '../../app.ts'
+import type { AppDeps } from '../../env.ts'
+import type { NodeModule, NodeModuleStop } from '../mount.ts'
+import { execRoutes } from './exec-routes.ts'
+import { createHelperSpawner } from './helper-spawner.ts'
+import { Limiter } from './limiter.ts'
+import { rootWarnings } from './root-warnings.ts'
+import { type ExecSettings, resolveExecSettings } from './settings.ts'
+
+export interface MountExecOptions {
+  /** `/exec` (default) or `` for the standalone httpexec-compatible server. */
+  prefix?: string
+  /** Address of the listener (auth = "none" needs loopback); server.host by default. */
+  host?: string
+  /** flowgate's environment, read only for exec.env_passthrough names. */
+  env?: Readonly<Record<string, string | undefined>>
+  cwd?: string
+  now?: () => number
+}
+
+export interface MountedExec {
+  settings: ExecSettings
+  stop: NodeModuleStop
+}
+
+/** Resolves the settings (throws ConfigError), mounts the routes, returns the stop function. */
+export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExecOptions = {}): MountedExec {
+  const settings = resolveExecSettings({
+    config: deps.config,
+    env: options.env ?? process.env,
+    cwd: options.cwd ?? process.cwd(),
+    host: options.host ?? deps.config.server.host,
+  })
+  for (const warning of rootWarnings(settings)) deps.logger.warn('exec root warning', { warning })
+  const shutdown = new AbortController()
+  const inFlight = new Set<Promise<unknown>>()
+  const limiter = new Limiter(settings)
+  // Bun and Deno spawn with posix_spawn already; Node forks, which the helper makes cheap.
+  const helper =
+    deps.config.exec.spawn_helper && deps.capabilities.runtime === 'node' ? createHelperSpawner() : undefined
+  target.app.route(
+    '/',
+    execRoutes({
+      settings,
+      limiter,
+      shutdown: shutdown.signal,
+      inFlight,
+      openapi: target.openapi,
+      prefix: options.prefix ?? '/exec',
+      ...(helper ? { spawner: helper.spawner } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    })
+  )
+  deps.logger.info('exec ready', {
+    mode: settings.mode,
+    root: settings.root || undefined,
+    followLinks: settings.followLinks,
+    auth: settings.authRequired ? 'required' : 'none',
+    spawnHelper: helper !== undefined,
+  })
+  const stop = async () => {
+    shutdown.abort()
+    await Promise.allSettled([...inFlight])
+    await helper?.stop()
+  }
+  return { settings, stop }
+}
+
+const execModule: NodeModule = {
+  register: (target, deps) => mountExec(target, deps).stop,
+}
+
+export default execModule

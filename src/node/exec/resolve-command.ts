@@ -1,0 +1,103 @@
+/**
+ * @module Maps a requested command name to the file to execute, in directory mode (under the
+ * root, checked by path component after resolving links; with follow_links only the final
+ * component may be a link) or allow-list mode. Any miss is the same 404 that echoes only the name.
+ */
+import { constants } from 'node:fs'
+import { access, lstat, realpath, stat } from 'node:fs/promises'
+import { isAbsolute, join, relative, sep } from 'node:path'
+import { AppError } from '../../errors.ts'
+import type { AllowedCommand, ExecSettings } from './settings.ts'
+
+export interface ResolvedCommand {
+  /** The requested name, leading slashes removed. */
+  name: string
+  /** What is executed: always a real path, so a link swapped after the check changes nothing. */
+  file: string
+  /** What the child sees as argv[0]: httpexec's candidate path (the link itself with follow_links). */
+  argv0: string
+  /** Allow-list rule, when in that mode. */
+  rule?: AllowedCommand
+}
+
+const MAX_NAME = 1024
+const MAX_SEGMENT = 255
+
+/** 404 for anything that is not a runnable command; `detail` carries only the (JSON-escaped) name. */
+export function commandNotFound(name: string, cause?: string): AppError {
+  const shown = name.length > 200 ? `${name.slice(0, 200)}…` : name
+  return new AppError('FG_ERR_EXEC_COMMAND_NOT_FOUND', {
+    detail: `Command ${JSON.stringify(shown)} not found.`,
+    ...(cause ? { cause: new Error(cause) } : {}),
+  })
+}
+
+/**
+ * Why a decoded name is not a clean relative path (the router has already decoded `%2F`, so
+ * `..%2Fx` arrives as `../x`), or undefined. Leading slashes are removed first, as httpexec's
+ * router collapses them (`//echo` runs `echo` under the root).
+ */
+export function nameProblem(name: string): string | undefined {
+  if (name === '' || name.length > MAX_NAME) return 'empty or too long'
+  if ([...name].some((char) => char.charCodeAt(0) < 0x20 || char === '\x7f' || char === '\\')) {
+    return 'control character or backslash'
+  }
+  for (const segment of name.split('/')) {
+    if (segment === '') return 'empty segment'
+    if (segment.startsWith('.')) return 'dot segment or hidden file'
+    if (segment.length > MAX_SEGMENT) return 'segment too long'
+  }
+  return undefined
+}
+
+export function stripLeadingSlashes(raw: string): string {
+  return raw.replace(/^\/+/, '')
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path)
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)
+}
+
+async function executableFile(path: string): Promise<boolean> {
+  try {
+    if (!(await stat(path)).isFile()) return false
+    await access(path, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Resolves or throws the 404 AppError. */
+export async function resolveCommand(raw: string, settings: ExecSettings): Promise<ResolvedCommand> {
+  const name = stripLeadingSlashes(raw)
+  const problem = nameProblem(name)
+  if (problem) throw commandNotFound(name, `rejected name: ${problem}`)
+  if (settings.mode === 'allowlist') {
+    const rule = settings.commands.get(name)
+    if (!rule || !(await executableFile(rule.path))) throw commandNotFound(name, 'not in the allow-list')
+    return { name, file: await realpath(rule.path), argv0: rule.path, rule }
+  }
+  const { root } = settings
+  const candidate = join(root, name)
+  try {
+    if (settings.followLinks) {
+      // Only the final component may be a link: its parent must really be inside the root.
+      const parent = await realpath(join(candidate, '..'))
+      if (parent !== root && !inside(root, parent)) throw commandNotFound(name, 'parent outside the root')
+      const linkPath = join(parent, name.split('/').at(-1) ?? '')
+      await lstat(linkPath)
+      const file = await realpath(linkPath)
+      if (!(await executableFile(file))) throw commandNotFound(name, 'not an executable regular file')
+      return { name, file, argv0: candidate }
+    }
+    const file = await realpath(candidate)
+    if (!inside(root, file)) throw commandNotFound(name, 'resolves outside the root')
+    if (!(await executableFile(file))) throw commandNotFound(name, 'not an executable regular file')
+    return { name, file, argv0: file }
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    throw commandNotFound(name, 'does not exist')
+  }
+}

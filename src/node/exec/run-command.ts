@@ -1,0 +1,132 @@
+/**
+ * @module Runs one command through a Spawner (own process group, no shell), counting output as it
+ * arrives. The whole group is killed (SIGTERM, then SIGKILL after a grace period) on timeout,
+ * output cap and abort (client gone, shutdown); Node's own `timeout` option would kill only the
+ * direct child.
+ */
+import { constants } from 'node:os'
+import { directSpawner, type Spawner, type SpawnRequest, type StreamName, signalGroup } from './spawner.ts'
+
+export type { StreamName }
+export { signalGroup }
+
+export interface RunOptions extends SpawnRequest {
+  timeoutMs: number
+  killGraceMs: number
+  /** Cap per captured stream; undefined = no cap (streaming mode). */
+  maxOutputBytes: number | undefined
+  /** Any of them aborting kills the group (client gone, shutdown). Listeners are removed at the end. */
+  signals: readonly AbortSignal[]
+  /** Streaming mode: called for each chunk instead of collecting it. */
+  onChunk?: (stream: StreamName, chunk: Buffer) => void
+  /** Direct spawn by default. */
+  spawner?: Spawner
+}
+
+export interface RunResult {
+  /** httpexec's `return`: the exit code, or -N for signal N. */
+  returnCode: number
+  signal: NodeJS.Signals | null
+  timedOut: boolean
+  truncated: boolean
+  /** Collected output (buffered mode only). */
+  output: Record<StreamName, Buffer[]>
+  bytes: Record<StreamName, number>
+}
+
+export interface RunningCommand {
+  /** Resolves once the process exists; rejects when it could not be started. */
+  started: Promise<void>
+  done: Promise<RunResult>
+  pause(): void
+  resume(): void
+  /** Kills the group (SIGTERM, then SIGKILL). */
+  kill(): void
+}
+
+export function runCommand(options: RunOptions): RunningCommand {
+  const output: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] }
+  const bytes: Record<StreamName, number> = { stdout: 0, stderr: 0 }
+  let pid: number | undefined
+  let exited = false
+  let killing = false
+  let killRequested = false
+  let timedOut = false
+  let truncated = false
+  let killTimer: NodeJS.Timeout | undefined
+
+  const kill = () => {
+    if (pid === undefined) {
+      killRequested = true
+      return
+    }
+    if (killing || exited) return
+    killing = true
+    signalGroup(pid, 'SIGTERM')
+    killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), options.killGraceMs)
+    killTimer.unref()
+  }
+  const timer = setTimeout(() => {
+    timedOut = true
+    kill()
+  }, options.timeoutMs)
+  const onAbort = () => kill()
+  for (const signal of options.signals) {
+    if (signal.aborted) queueMicrotask(onAbort)
+    else signal.addEventListener('abort', onAbort, { once: true })
+  }
+  const cleanup = () => {
+    clearTimeout(timer)
+    clearTimeout(killTimer)
+    for (const signal of options.signals) signal.removeEventListener('abort', onAbort)
+  }
+
+  let resolveStarted: () => void = () => {}
+  let rejectStarted: (error: Error) => void = () => {}
+  const started = new Promise<void>((resolve, reject) => {
+    resolveStarted = resolve
+    rejectStarted = reject
+  })
+  let control: ReturnType<Spawner> | undefined
+  const done = new Promise<RunResult>((resolve, reject) => {
+    const spawner = options.spawner ?? directSpawner
+    control = spawner(options, {
+      onSpawn: (spawnedPid) => {
+        pid = spawnedPid
+        resolveStarted()
+        if (killRequested) kill()
+      },
+      onError: (error) => {
+        cleanup()
+        rejectStarted(error)
+        reject(error)
+      },
+      onData: (name, chunk) => {
+        const cap = options.maxOutputBytes
+        let piece = chunk
+        if (cap !== undefined && bytes[name] + chunk.byteLength > cap) {
+          piece = chunk.subarray(0, Math.max(0, cap - bytes[name]))
+          truncated = true
+          kill()
+        }
+        if (piece.byteLength === 0) return
+        bytes[name] += piece.byteLength
+        if (options.onChunk) options.onChunk(name, piece)
+        else output[name].push(piece)
+      },
+      onClose: (code, signal) => {
+        exited = true
+        cleanup()
+        const returnCode = code ?? -(signal ? (constants.signals[signal] ?? 0) : 0)
+        resolve({ returnCode, signal, timedOut, truncated, output, bytes })
+      },
+    })
+  })
+  return {
+    started,
+    done,
+    kill,
+    pause: () => control?.pause(),
+    resume: () => control?.resume(),
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * @module The spawn helper: a small child process that starts commands for flowgate over IPC.
+ * Node's spawn uses fork(), whose cost grows with the size of the forking process; forking from
+ * this small process instead of the large server is several times faster (docs/PERFORMANCE.md).
+ * It ignores SIGTERM/SIGINT (flowgate decides when runs end) and, when flowgate goes away, kills
+ * every group it started and exits. Run only by helper-spawner.ts.
+ */
+import { directSpawner, type SpawnControl, type SpawnRequest, signalGroup } from './spawner.ts'
+
+export type HelperRequest =
+  | ({ t: 'run'; id: number } & SpawnRequest)
+  | { t: 'pause'; id: number }
+  | { t: 'resume'; id: number }
+
+export type HelperEvent =
+  | { t: 'spawn'; id: number; pid: number }
+  | { t: 'error'; id: number; message: string; code?: string }
+  | { t: 'data'; id: number; stream: 'stdout' | 'stderr'; chunk: Uint8Array }
+  | { t: 'close'; id: number; code: number | null; signal: NodeJS.Signals | null }
+
+const runs = new Map<number, { control: SpawnControl; pid?: number }>()
+
+function send(event: HelperEvent): void {
+  if (process.connected) process.send?.(event)
+}
+
+function start(request: HelperRequest & { t: 'run' }): void {
+  const { id } = request
+  const run: { control: SpawnControl; pid?: number } = {
+    control: directSpawner(request, {
+      onSpawn: (pid) => {
+        run.pid = pid
+        send({ t: 'spawn', id, pid })
+      },
+      onError: (error) => {
+        runs.delete(id)
+        const code = (error as NodeJS.ErrnoException).code
+        send({ t: 'error', id, message: error.message, ...(code ? { code } : {}) })
+      },
+      onData: (stream, chunk) => send({ t: 'data', id, stream, chunk }),
+      onClose: (code, signal) => {
+        runs.delete(id)
+        send({ t: 'close', id, code, signal })
+      },
+    }),
+  }
+  runs.set(id, run)
+}
+
+if (process.send) {
+  process.on('SIGTERM', () => {})
+  process.on('SIGINT', () => {})
+  process.on('message', (message: HelperRequest) => {
+    if (message.t === 'run') start(message)
+    else if (message.t === 'pause') runs.get(message.id)?.control.pause()
+    else if (message.t === 'resume') runs.get(message.id)?.control.resume()
+  })
+  process.on('disconnect', () => {
+    for (const run of runs.values()) signalGroup(run.pid, 'SIGKILL')
+    process.exit(0)
+  })
+}

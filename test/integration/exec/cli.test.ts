@@ -1,0 +1,136 @@
+/** `flowgate exec serve` as a real process: usage, start-up refusals, serving at /<command>, SIGTERM. */
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createFixtureRoot,
+  type FixtureRoot,
+  groupEnded,
+  running,
+} from '../../unit/node/exec/fixture-root.ts'
+import { BIN, freePort, ROOT, startServer } from '../processes.ts'
+
+let fixture: FixtureRoot
+beforeAll(() => {
+  fixture = createFixtureRoot()
+})
+afterAll(() => fixture.remove())
+
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(`${BIN}/node`, ['src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env },
+    timeout: 30_000,
+  })
+
+describe('flowgate exec', () => {
+  it('prints its help and exits 0', () => {
+    const result = cli(['exec', '--help'])
+    expect(result.status).toBe(0)
+    expect(result.stdout).toContain('Usage: flowgate exec serve')
+  })
+
+  it.each([
+    ['no subcommand', ['exec']],
+    ['an unknown subcommand', ['exec', 'run']],
+    ['an unknown option', ['exec', 'serve', '--bogus']],
+  ])('exits 2 for %s', (_name, args) => {
+    const result = cli(args)
+    expect(result.status).toBe(2)
+    expect(result.stderr).toMatch(/^flowgate: /)
+  })
+
+  it('refuses to start with a missing root, naming the setting (httpexec: 500 per request)', () => {
+    const result = cli(['exec', 'serve', '--root', '/nonexistent/root'])
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain('exec.root')
+  })
+
+  it('refuses auth = "none" on a non-loopback listener', () => {
+    const result = cli(['exec', 'serve', '--root', fixture.root, '--host', '0.0.0.0'], {
+      FLOWGATE_EXEC_AUTH: 'none',
+    })
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain('exec.auth')
+  })
+
+  it('serves /<command> from HTTPEXEC_EXEC_ROOT and kills running commands on SIGTERM, exiting 0', async () => {
+    const port = await freePort()
+    const server = await startServer(`${BIN}/node`, {
+      args: ['src/cli/main.ts', 'exec', 'serve', '--port', String(port)],
+      env: {
+        HTTPEXEC_EXEC_ROOT: fixture.root,
+        FLOWGATE_EXEC_AUTH: 'none',
+        FLOWGATE_SERVER_SHUTDOWN_GRACE_MS: '300',
+      },
+      port,
+    })
+    const ok = await fetch(`${server.url}/exit42`, { method: 'POST' })
+    expect(await ok.json()).toEqual({ return: 42, stderr: null, stdout: null })
+    const file = join(fixture.base, 'cli-pids')
+    const pending = fetch(`${server.url}/spawner`, {
+      method: 'POST',
+      body: JSON.stringify({ environment: { PIDFILE: file } }),
+      headers: { 'content-type': 'application/json' },
+    }).catch(() => undefined)
+    let pids = ''
+    for (let i = 0; i < 200 && !pids.includes(' '); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25))
+      try {
+        pids = readFileSync(file, 'utf8')
+      } catch {
+        // not yet
+      }
+    }
+    const result = await server.stop('SIGTERM')
+    await pending
+    expect(result.code).toBe(0)
+    expect(await groupEnded(Number(pids.split(' ')[0]), 3000)).toBe(true)
+  })
+
+  it.each([
+    ['Bun', 'bun', []],
+    ['Deno', 'deno', ['run', '-A']],
+  ])('serves on %s too, killing the process group at the timeout', async (_name, runtime, pre) => {
+    const port = await freePort()
+    const server = await startServer(`${BIN}/${runtime}`, {
+      args: [...pre, 'src/cli/main.ts', 'exec', 'serve', '--port', String(port), '--root', fixture.root],
+      env: { FLOWGATE_EXEC_AUTH: 'none', FLOWGATE_EXEC_KILL_GRACE_MS: '200' },
+      port,
+    })
+    try {
+      const file = join(fixture.base, `${runtime}-pids`)
+      const response = await fetch(`${server.url}/spawner`, {
+        method: 'POST',
+        body: JSON.stringify({ environment: { PIDFILE: file }, timeout: 2, stdout: { capture: true } }),
+        headers: { 'content-type': 'application/json' },
+      })
+      expect(await response.json()).toEqual({
+        return: -15,
+        stderr: null,
+        stdout: { content: '', encode: null },
+        timed_out: true,
+      })
+      const [leader, grandchild] = readFileSync(file, 'utf8').trim().split(' ').map(Number)
+      expect(await groupEnded(leader ?? 0, 3000)).toBe(true)
+      expect(running(grandchild ?? 0)).toBe(false)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('requires credentials by default', async () => {
+    const port = await freePort()
+    const server = await startServer(`${BIN}/node`, {
+      args: ['src/cli/main.ts', 'exec', 'serve', '--port', String(port), '--root', fixture.root],
+      port,
+    })
+    try {
+      expect((await fetch(`${server.url}/exit42`, { method: 'POST' })).status).toBe(401)
+    } finally {
+      await server.stop()
+    }
+  })
+})

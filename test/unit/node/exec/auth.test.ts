@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../../src/config/sources.ts'
+import { signRequest } from '../../../../src/node/exec/auth.ts'
+import { problemOf } from '../../app-harness.ts'
+import { buildExecApp, type ExecTestApp } from './exec-app.ts'
+import { createFixtureRoot, type FixtureRoot } from './fixture-root.ts'
+
+const TOKEN = 'tok-ci-0123456789abcdef'
+const OTHER = 'tok-ops-0123456789abcdef'
+const KEY = 'hmac-key-0123456789abcdef'
+const sha = (text: string) => createHash('sha256').update(text).digest('hex')
+const NOW = 1_800_000_000_000
+
+let fixture: FixtureRoot
+let t: ExecTestApp
+
+beforeAll(() => {
+  fixture = createFixtureRoot()
+  t = buildExecApp(
+    fixture.root,
+    {
+      FLOWGATE_EXEC_AUTH: 'required',
+      FLOWGATE_EXEC_TOKENS: `ci:${sha(TOKEN)}:exit42;ops:${sha(OTHER)}:*`.replaceAll(';', ','),
+      FLOWGATE_EXEC_HMAC_KEYS: `hook:${KEY}:sub/*`,
+    },
+    { now: () => NOW }
+  )
+})
+afterAll(() => fixture.remove())
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+function signed(path: string, body: string, options: { key?: string; at?: number } = {}) {
+  const timestamp = String(Math.floor((options.at ?? NOW) / 1000))
+  return t.app.request(path, {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-flowgate-timestamp': timestamp,
+      'x-flowgate-signature': signRequest(
+        options.key ?? KEY,
+        'POST',
+        path,
+        timestamp,
+        new TextEncoder().encode(body)
+      ),
+    },
+  })
+}
+
+describe('bearer tokens', () => {
+  it('answers 401 with WWW-Authenticate when no credential is sent', async () => {
+    const response = await t.run('exit42')
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="flowgate-exec"')
+    expect((await problemOf(response)).code).toBe('FG_ERR_EXEC_UNAUTHENTICATED')
+  })
+
+  it('runs the command for a valid token within its scope', async () => {
+    expect((await t.run('exit42', undefined, bearer(TOKEN))).status).toBe(200)
+  })
+
+  it('answers 401 for an unknown token', async () => {
+    expect((await t.run('exit42', undefined, bearer('nope-nope-nope'))).status).toBe(401)
+  })
+
+  it('answers 400 for a malformed Authorization header', async () => {
+    const problem = await problemOf(await t.run('exit42', undefined, { authorization: 'Basic abc def' }))
+    expect(problem.status).toBe(400)
+    expect(problem.errors?.[0]?.where).toBe('authorization')
+  })
+
+  it('answers 403 outside the scope, before looking the command up', async () => {
+    expect((await t.run('echo', undefined, bearer(TOKEN))).status).toBe(403)
+    expect((await t.run('no-such-command', undefined, bearer(TOKEN))).status).toBe(403)
+  })
+
+  it('compares the whole name with the scope, however long (not the shortened audit name)', async () => {
+    const scope = 'a'.repeat(200)
+    const app = buildExecApp(fixture.root, {
+      FLOWGATE_EXEC_AUTH: 'required',
+      FLOWGATE_EXEC_TOKENS: `long:${sha(TOKEN)}:${scope}`,
+    })
+    expect((await app.run(`${scope}b`, undefined, bearer(TOKEN))).status).toBe(403)
+    expect((await app.run(scope, undefined, bearer(TOKEN))).status).toBe(404)
+  })
+
+  it('lets a "*" scope run anything under the root', async () => {
+    expect((await t.run('echo', undefined, bearer(OTHER))).status).toBe(200)
+  })
+})
+
+describe('HMAC-signed requests', () => {
+  it('runs a correctly signed request within its scope', async () => {
+    const response = await signed('/exec/sub/tool', '{"stdout":{"capture":true}}')
+    expect(await response.json()).toEqual({
+      return: 0,
+      stderr: null,
+      stdout: { content: 'sub\n', encode: null },
+    })
+  })
+
+  it('answers 401 for a signature made with another key', async () => {
+    expect((await signed('/exec/sub/tool', '{}', { key: 'another-key-0123456789' })).status).toBe(401)
+  })
+
+  it('answers 401 when the body was changed after signing', async () => {
+    const timestamp = String(NOW / 1000)
+    const response = await t.app.request('/exec/sub/tool', {
+      method: 'POST',
+      body: '{"args":["x"]}',
+      headers: {
+        'content-type': 'application/json',
+        'x-flowgate-timestamp': timestamp,
+        'x-flowgate-signature': signRequest(
+          KEY,
+          'POST',
+          '/exec/sub/tool',
+          timestamp,
+          new TextEncoder().encode('{}')
+        ),
+      },
+    })
+    expect(response.status).toBe(401)
+  })
+
+  it.each([
+    ['too old', NOW - 301_000],
+    ['too far in the future', NOW + 301_000],
+  ])('answers 401 for a timestamp %s (replay window)', async (_name, at) => {
+    const problem = await problemOf(await signed('/exec/sub/tool', '{}', { at }))
+    expect(problem.detail).toContain('window')
+  })
+
+  it('accepts a timestamp inside the window', async () => {
+    expect((await signed('/exec/sub/tool', '{}', { at: NOW - 299_000 })).status).toBe(200)
+  })
+
+  it('answers 403 outside the key scope', async () => {
+    expect((await signed('/exec/echo', '{}')).status).toBe(403)
+  })
+
+  it('answers 400 for a malformed signature header', async () => {
+    const response = await t.app.request('/exec/sub/tool', {
+      method: 'POST',
+      headers: { 'x-flowgate-timestamp': String(NOW / 1000), 'x-flowgate-signature': 'md5=abc' },
+    })
+    expect((await problemOf(response)).errors?.[0]?.where).toBe('x-flowgate-signature')
+  })
+})
+
+describe('the audit line', () => {
+  it('records who ran what, the outcome and sizes, never stdin, env values, args or output', async () => {
+    await t.run(
+      'echo',
+      {
+        args: ['secret-arg'],
+        stdin: { content: 'secret-stdin' },
+        environment: { SECRET_VALUE: 'secret-env' },
+        stdout: { capture: true },
+      },
+      bearer(OTHER)
+    )
+    const line = t.audits().at(-1)
+    expect(line).toMatchObject({
+      caller: 'ops',
+      auth: 'bearer',
+      command: 'echo',
+      argc: 1,
+      envNames: ['SECRET_VALUE'],
+      stdinBytes: 12,
+      returnCode: 0,
+      status: 200,
+      stdoutBytes: 12,
+    })
+    expect(JSON.stringify(t.lines)).not.toMatch(/secret-(arg|stdin|env)|tok-ops/)
+  })
+
+  it('records denials at warning level', async () => {
+    await t.run('exit42', undefined, bearer('wrong-token-xyz'))
+    expect(t.audits().at(-1)).toMatchObject({
+      level: 'warn',
+      status: 401,
+      code: 'FG_ERR_EXEC_UNAUTHENTICATED',
+    })
+  })
+})
+
+describe('auth = "none"', () => {
+  it('is refused at start-up on a listener that is not loopback-only', () => {
+    expect(() => buildExecApp(fixture.root, { FLOWGATE_EXEC_AUTH: 'none' }, { host: '0.0.0.0' })).toThrow(
+      ConfigError
+    )
+  })
+
+  it('is accepted on loopback', async () => {
+    const app = buildExecApp(fixture.root, { FLOWGATE_EXEC_AUTH: 'none' }, { host: '127.0.0.1' })
+    expect((await app.run('exit42')).status).toBe(200)
+  })
+
+  it('is not the default', async () => {
+    const app = buildExecApp(fixture.root, { FLOWGATE_EXEC_AUTH: 'required' })
+    expect((await app.run('exit42')).status).toBe(401)
+  })
+})

@@ -1,0 +1,57 @@
+/** @module Builds an in-process app with the exec module mounted on a fixture root, for unit tests. */
+import { createApp } from '../../../../src/app.ts'
+import { resolveConfig } from '../../../../src/config/resolve.ts'
+import type { AppDeps } from '../../../../src/env.ts'
+import { createLogger } from '../../../../src/lib/logger.ts'
+import { type MountedExec, mountExec } from '../../../../src/node/exec/index.ts'
+import type { TestApp } from '../../app-harness.ts'
+
+export interface ExecTestApp extends TestApp {
+  exec: MountedExec
+  /** POST a JSON body (or none) to /exec/<name>. */
+  run(name: string, body?: unknown, headers?: Record<string, string>): Promise<Response>
+  audits(): Array<Record<string, unknown>>
+}
+
+/** `env` holds FLOWGATE_* settings; exec is enabled with auth off unless they say otherwise. */
+export function buildExecApp(
+  root: string | undefined,
+  env: Record<string, string> = {},
+  options: { host?: string; processEnv?: Record<string, string>; now?: () => number } = {}
+): ExecTestApp {
+  const { config } = resolveConfig({
+    env: {
+      FLOWGATE_EXEC_ENABLED: 'true',
+      FLOWGATE_EXEC_AUTH: 'none',
+      ...(root ? { FLOWGATE_EXEC_ROOT: root } : {}),
+      ...env,
+    },
+  })
+  const lines: string[] = []
+  const logger = createLogger({ level: 'debug', sink: (line) => lines.push(line) })
+  const deps: AppDeps = {
+    config,
+    logger,
+    capabilities: { runtime: 'node', childProcess: true, fs: true, webSocketServer: false },
+  }
+  const flowgate = createApp(deps)
+  const exec = mountExec(flowgate, deps, {
+    host: options.host ?? '127.0.0.1',
+    env: options.processEnv ?? {},
+    ...(options.now ? { now: options.now } : {}),
+  })
+  const logs = () => lines.map((line) => JSON.parse(line) as ReturnType<TestApp['logs']>[number])
+  return {
+    ...flowgate,
+    exec,
+    lines,
+    logs,
+    audits: () => logs().filter((line) => line.msg === 'exec audit'),
+    run: async (name, body, headers = {}) =>
+      await flowgate.app.request(`/exec/${name}`, {
+        method: 'POST',
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      }),
+  }
+}

@@ -1,0 +1,123 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { problemOf } from '../../app-harness.ts'
+import { buildExecApp, type ExecTestApp } from './exec-app.ts'
+import { createFixtureRoot, type FixtureRoot, groupEnded, running } from './fixture-root.ts'
+
+let fixture: FixtureRoot
+let pidCount = 0
+const LIMITS = { FLOWGATE_EXEC_KILL_GRACE_MS: '200', FLOWGATE_EXEC_MAX_OUTPUT_BYTES: '4kb' }
+
+beforeAll(() => {
+  fixture = createFixtureRoot()
+})
+afterAll(() => fixture.remove())
+
+async function readPids(path: string): Promise<number[]> {
+  for (let i = 0; i < 250; i++) {
+    try {
+      const text = readFileSync(path, 'utf8').trim()
+      if (text.includes(' ')) return text.split(' ').map(Number)
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error('no pids written')
+}
+
+/** Pids of this process's children running the spawn helper. */
+function helperPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+        return (
+          ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('spawn-helper.ts')
+        )
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+describe.each([
+  ['through the spawn helper', 'true'],
+  ['directly', 'false'],
+])('starting commands %s', (_name, helper) => {
+  let t: ExecTestApp
+  beforeAll(() => {
+    t = buildExecApp(fixture.root, { ...LIMITS, FLOWGATE_EXEC_SPAWN_HELPER: helper })
+  })
+  afterAll(() => t.exec.stop())
+
+  it('round-trips stdin, arguments and the environment', async () => {
+    const response = await t.run('echo', {
+      args: ['-e', 'FOO'],
+      stdin: { content: '//5iaW5hcnk=', encode: 'base64' },
+      stdout: { capture: true, encode: 'base64' },
+      stderr: { capture: true },
+      environment: { FOO: 'bar' },
+    })
+    expect(await response.json()).toEqual({
+      return: 0,
+      stderr: { content: 'FOO=bar\n', encode: null },
+      stdout: { content: '//5iaW5hcnk=', encode: 'base64' },
+    })
+  })
+
+  it('reports signals as -N and ignores a broken stdin pipe', async () => {
+    expect(((await (await t.run('killself')).json()) as { return: number }).return).toBe(-15)
+    const response = await t.run('exit42', { stdin: { content: 'x'.repeat(1024 * 1024) } })
+    expect(((await response.json()) as { return: number }).return).toBe(42)
+  })
+
+  it('kills the group at the timeout', async () => {
+    const file = join(fixture.base, `spawner-pids-${++pidCount}`)
+    const response = await t.run('spawner', { environment: { PIDFILE: file }, timeout: 1.5 })
+    expect(await response.json()).toEqual({ return: -15, stderr: null, stdout: null, timed_out: true })
+    const [leader, grandchild] = await readPids(file)
+    expect(await groupEnded(leader ?? 0)).toBe(true)
+    expect(running(grandchild ?? 0)).toBe(false)
+  })
+
+  it('truncates at the output cap', async () => {
+    const body = (await (await t.run('endless', { stdout: { capture: true } })).json()) as {
+      stdout: { content: string }
+      truncated?: boolean
+    }
+    expect(body.truncated).toBe(true)
+    expect(body.stdout.content.length).toBe(4096)
+  })
+
+  it('answers 500 when the kernel cannot start the file', async () => {
+    expect((await problemOf(await t.run('badinterp'))).code).toBe('FG_ERR_EXEC_SPAWN_FAILED')
+  })
+})
+
+describe('the spawn helper', () => {
+  it('is one long-lived process, not one per command', async () => {
+    const t = buildExecApp(fixture.root, LIMITS)
+    await Promise.all([t.run('exit42'), t.run('exit42'), t.run('exit42')])
+    expect(helperPids()).toHaveLength(1)
+    await t.exec.stop()
+    expect(helperPids()).toHaveLength(0)
+  })
+
+  it('when it dies, kills the groups it started, fails their runs and is started again', async () => {
+    const t = buildExecApp(fixture.root, LIMITS)
+    const file = join(fixture.base, `spawner-pids-${++pidCount}`)
+    const pending = t.run('spawner', { environment: { PIDFILE: file } })
+    const [leader] = await readPids(file)
+    const [helper] = helperPids()
+    process.kill(helper ?? 0, 'SIGKILL')
+    expect((await pending).status).toBe(500)
+    expect(await groupEnded(leader ?? 0)).toBe(true)
+    expect((await t.run('exit42')).status).toBe(200)
+    await t.exec.stop()
+  })
+})

@@ -1,6 +1,6 @@
 /**
  * @module `npm test`: type-check, lint, then every test runner (Node: unit, conformance,
- * integration; Bun, Deno and workerd: conformance), each writing JUnit; ends with one line
+ * integration, real engines; Bun, Deno and workerd: conformance), each writing JUnit; ends with one line
  * `N passed, N failed` summed over all runners. Exits non-zero if any step failed.
  */
 import { spawnSync } from 'node:child_process'
@@ -20,8 +20,10 @@ const steps: Step[] = [
   { name: 'type-check (core, node, bun, workerd)', command: ['npm', 'run', '-s', 'typecheck:tsc'] },
   { name: 'type-check (deno)', command: ['npm', 'run', '-s', 'typecheck:deno'] },
   { name: 'lint and format', command: ['biome', 'ci', '.'] },
+  // Downloads on a fresh machine (Maven Central, Debian); the engines project's set-up starts them.
+  { name: 'engines: install', command: ['node', 'test/engines/install.ts'] },
   {
-    name: 'node: unit, conformance, integration',
+    name: 'node: unit, conformance, integration, engines',
     command: [
       'vitest',
       'run',

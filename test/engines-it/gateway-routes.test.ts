@@ -114,11 +114,12 @@ describe.each<IdentityMode>(['jwt', 'headers'])('gateway routes with %s identity
       }
       throw new Error('the sub-workflow never appeared')
     })()
-    const child = (family.subWorkflows as Array<Record<string, unknown>>)[0]
-    expect(child?.parentTaskReferenceName).toBe('child_ref')
-    expect((child?.workflow as Record<string, unknown>).workflowName).toBe('child')
-    expect((child?.workflow as Record<string, unknown>).correlationId).toBe(a.user('operator'))
-    const childId = String((child?.workflow as Record<string, unknown>).workflowId)
+    const child = (family.subWorkflows as Array<Record<string, unknown>>)[0] ?? {}
+    const childWorkflow = (child.workflow ?? {}) as Record<string, unknown>
+    expect(child.parentTaskReferenceName).toBe('child_ref')
+    expect(childWorkflow.workflowName).toBe('child')
+    expect(childWorkflow.correlationId).toBe(a.user('operator'))
+    const childId = String(childWorkflow.workflowId)
     const query = `query=${encodeURIComponent('workflowType IN (parent,child)')}`
     const all = (await json(await world.call(a, 'operator', 'GET', `/api/workflow/search?${query}`)))
       .results as Array<{

@@ -6,6 +6,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
+import { callSignal, releasedAtEnd } from './call-signal.ts'
 
 /** Client headers that may reach the engine; everything else (Authorization, Cookie, hop-by-hop) is dropped. */
 const REQUEST_HEADERS = [
@@ -63,8 +64,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         if (value !== undefined) headers.set(name, value)
       }
       headers.set('x-request-id', c.var.requestId)
-      headers.set('x-forwarded-proto', new URL(c.req.url).protocol.replace(':', ''))
-      headers.set('x-forwarded-host', c.req.header('host') ?? new URL(c.req.url).host)
+      const incoming = new URL(c.req.url)
+      headers.set('x-forwarded-proto', incoming.protocol.replace(':', ''))
+      headers.set('x-forwarded-host', c.req.header('host') ?? incoming.host)
       let body: BodyInit | null = null
       if (call.json !== undefined) {
         body = JSON.stringify(call.json)
@@ -74,7 +76,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         headers.set('content-type', call.contentType ?? 'application/octet-stream')
       }
       const timeoutMs = call.timeoutMs ?? options.timeoutMs
-      const signal = AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(timeoutMs)])
+      const { signal, release } = callSignal(c.req.raw.signal, timeoutMs)
       const started = performance.now()
       try {
         const init: RequestInit & { duplex?: 'half' } = {
@@ -91,8 +93,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
           status: response.status,
           ms: Math.round(performance.now() - started),
         })
-        return response
+        return releasedAtEnd(response, release)
       } catch (error) {
+        release()
         if (c.req.raw.signal.aborted) throw error
         if (error instanceof Error && error.name === 'TimeoutError') {
           throw new AppError('FG_ERR_UPSTREAM_TIMEOUT', { cause: error })

@@ -15,7 +15,9 @@ export async function readBounded(response: Response, limit: number): Promise<st
     throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: 'The engine answer is too large to rewrite.' })
   }
   const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
+  // Decoded chunk by chunk: no second copy of the whole body before it becomes text.
+  const decoder = new TextDecoder()
+  let text = ''
   let size = 0
   for (;;) {
     const { done, value } = await reader.read().catch((error: unknown) => {
@@ -31,15 +33,9 @@ export async function readBounded(response: Response, limit: number): Promise<st
       await reader.cancel()
       throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: 'The engine answer is too large to rewrite.' })
     }
-    chunks.push(value)
+    text += decoder.decode(value, { stream: true })
   }
-  const all = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    all.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return new TextDecoder().decode(all)
+  return text + decoder.decode()
 }
 
 /** Parses a JSON body (bounded); an empty body is undefined; anything else non-JSON → 502. */

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../lib/logger.ts'
 import { tenantRegistryFrom } from '../lib/tenant-registry.ts'
 import { detectCapabilities } from './capabilities.ts'
 import { swaggerUiAssets } from './file-assets.ts'
+import { createNodeFetch } from './node-fetch.ts'
 import { type Listener, listen } from './node-listener.ts'
 import { registerProcessMetrics } from './process-metrics.ts'
 
@@ -36,7 +37,14 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
   const logger = options.logger ?? createLogger({ level: config.log.level })
   const capabilities = detectCapabilities()
   const assets = swaggerUiAssets()
-  const deps: AppDeps = { config, logger, capabilities, ...(assets ? { assets } : {}) }
+  const forwarder = createNodeFetch()
+  const deps: AppDeps = {
+    config,
+    logger,
+    capabilities,
+    fetch: forwarder.fetch,
+    ...(assets ? { assets } : {}),
+  }
   const flowgate = createApp(deps)
   registerProcessMetrics(flowgate.metrics)
   const { mountNodeModules } = await import('../node/mount.ts')
@@ -62,6 +70,7 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
     } catch (error) {
       registry.stop()
       await main.close(0)
+      forwarder.close()
       throw error
     }
   }
@@ -73,6 +82,7 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
       proxy?.stop()
       await Promise.all([main.close(graceMs), proxy?.listener.close(graceMs)])
       await Promise.allSettled(mounted.stops.map((stop) => stop()))
+      forwarder.close()
     })()
     return closing
   }

@@ -1,0 +1,286 @@
+/**
+ * @module A `fetch` for the Node entry, built on node:http(s) over bounded keep-alive agents: on
+ * Node the WHATWG fetch machinery (undici) costs more CPU and memory per call than node:http, so
+ * the entry injects this one as `deps.fetch` (docs/PERFORMANCE.md compares both in one run).
+ * Bodies stream both ways; the abort signal destroys the request and rejects with the signal's
+ * reason (a TimeoutError stays one, forward.ts maps it to 504); network failures reject with
+ * `TypeError('fetch failed', { cause })` as undici does. Differences from fetch, on purpose for
+ * a proxy: redirects are returned, not followed (`redirect: 'error'` still rejects on one); no
+ * `accept-encoding` is added (an encoded answer is still decoded); FormData and Blob bodies are
+ * handed to the platform fetch.
+ */
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+} from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { pipeline, Readable } from 'node:stream'
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
+
+export interface NodeFetchOptions {
+  /** Sockets per upstream host:port (in use + idle); further calls queue. */
+  maxSockets?: number
+  /** Idle sockets kept per host:port. */
+  maxFreeSockets?: number
+}
+
+export interface NodeFetch {
+  fetch: typeof fetch
+  /** Destroys the agents' sockets (shutdown). */
+  close(): void
+}
+
+/**
+ * The platform's Response, taken before @hono/node-server swaps in its lighter one for the
+ * responses handlers build: the upstream answer's body is read at once, which that one would
+ * only do by creating this one (a second copy of the headers).
+ */
+const NativeResponse = globalThis.Response
+
+/** Statuses whose response never has a body (RFC 9110 §6.4.1; fetch's null body statuses). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304])
+/** Methods retried once when a reused keep-alive socket turns out closed by the server. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
+
+type Body = Buffer | ReadableStream<Uint8Array> | null
+
+/**
+ * Creates the fetch and its agents.
+ * @example const { fetch, close } = createNodeFetch(); createApp({ ...deps, fetch })
+ */
+export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 256,
+    maxFreeSockets: options.maxFreeSockets ?? 64,
+    scheduling: 'lifo' as const,
+  }
+  const http = new HttpAgent(agentOptions)
+  const https = new HttpsAgent(agentOptions)
+
+  async function nodeFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const request = input instanceof Request ? input : undefined
+    const url = input instanceof URL ? input : new URL(request ? request.url : String(input))
+    const signal = init?.signal ?? request?.signal ?? undefined
+    signal?.throwIfAborted()
+    const rawBody = init && 'body' in init ? init.body : request?.body
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError('fetch failed', { cause: new Error(`unsupported protocol ${url.protocol}`) })
+    }
+    if (rawBody instanceof FormData || rawBody instanceof Blob) return fetch(input, init)
+    const method = (init?.method ?? request?.method ?? 'GET').toUpperCase()
+    const outgoing = outgoingHeaders(init?.headers ?? request?.headers)
+    const body = toBody(rawBody, outgoing)
+    if (body !== null && (method === 'GET' || method === 'HEAD')) {
+      throw new TypeError('Request with GET/HEAD method cannot have body.')
+    }
+    if (body instanceof Buffer) outgoing['content-length'] = String(body.byteLength)
+    else if (body === null && (method === 'POST' || method === 'PUT' || method === 'PATCH')) {
+      outgoing['content-length'] = '0'
+    }
+    const attempt = { url, method, headers: outgoing, body, signal }
+    const agent = url.protocol === 'https:' ? https : http
+    const response = await send(attempt, agent).catch((error: unknown) => {
+      const retry =
+        error instanceof ReusedSocketError && IDEMPOTENT.has(method) && !(body instanceof ReadableStream)
+      if (!retry) throw error
+      return send(attempt, agent)
+    })
+    if (init?.redirect === 'error' && response.status >= 300 && response.status < 400) {
+      await response.body?.cancel()
+      throw new TypeError('fetch failed', { cause: new Error('unexpected redirect') })
+    }
+    return response
+  }
+
+  return {
+    fetch: nodeFetch as typeof fetch,
+    close() {
+      http.destroy()
+      https.destroy()
+    },
+  }
+}
+
+/** A reused keep-alive socket was closed by the server before it answered: safe to retry once. */
+class ReusedSocketError extends TypeError {}
+
+interface Attempt {
+  url: URL
+  method: string
+  headers: Record<string, string>
+  body: Body
+  signal: AbortSignal | undefined
+}
+
+function send(attempt: Attempt, agent: HttpAgent): Promise<Response> {
+  const { url, method, headers, body, signal } = attempt
+  return new Promise<Response>((resolve, reject) => {
+    const requestFn = url.protocol === 'https:' ? httpsRequest : httpRequest
+    let settled = false
+    let response: IncomingMessage | undefined
+    const onAbort = () => {
+      const reason: unknown = signal?.reason
+      req.destroy(reason instanceof Error ? reason : new Error(String(reason)))
+      // The body stream fails with the signal's reason itself (see webStream).
+      response?.destroy()
+      if (!settled) {
+        settled = true
+        reject(reason)
+      }
+    }
+    const done = () => signal?.removeEventListener('abort', onAbort)
+    const req: ClientRequest = requestFn(url, { method, headers, agent }, (res) => {
+      response = res
+      settled = true
+      resolve(toResponse(res, method, done, () => signal?.reason))
+    })
+    req.on('error', (error) => {
+      if (settled) return
+      settled = true
+      done()
+      const Failure = req.reusedSocket && isReset(error) ? ReusedSocketError : TypeError
+      reject(new Failure('fetch failed', { cause: error }))
+    })
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (body instanceof ReadableStream) {
+      pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), req, () => {
+        // Errors reach the request's 'error' listener (pipeline destroys it).
+      })
+    } else {
+      req.end(body ?? undefined)
+    }
+  })
+}
+
+function isReset(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'ECONNRESET' || code === 'EPIPE'
+}
+
+/** Request headers as node:http takes them: lower-case names, repeated values joined as Headers does. */
+function outgoingHeaders(init: HeadersInit | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (init === undefined) return out
+  const pairs: Iterable<[string, string]> | [string, string][] =
+    init instanceof Headers
+      ? init
+      : Array.isArray(init)
+        ? (init as [string, string][])
+        : Object.entries(init as Record<string, string>)
+  for (const [rawName, value] of pairs) {
+    const name = rawName.toLowerCase()
+    const existing = out[name]
+    out[name] = existing === undefined ? String(value) : `${existing}, ${value}`
+  }
+  return out
+}
+
+/** The body fetch would send, with the content type fetch would add for strings and params. */
+function toBody(body: BodyInit | null | undefined, headers: Record<string, string>): Body {
+  if (body === null || body === undefined) return null
+  if (typeof body === 'string') {
+    headers['content-type'] ??= 'text/plain;charset=UTF-8'
+    return Buffer.from(body)
+  }
+  if (body instanceof URLSearchParams) {
+    headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8'
+    return Buffer.from(body.toString())
+  }
+  if (body instanceof ReadableStream) return body
+  if (body instanceof ArrayBuffer) return Buffer.from(body)
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  throw new TypeError('unsupported request body')
+}
+
+function toResponse(
+  res: IncomingMessage,
+  method: string,
+  done: () => void,
+  abortReason: () => unknown
+): Response {
+  const status = res.statusCode ?? 502
+  const headers = new Headers()
+  const raw = res.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string)
+  if (NULL_BODY.has(status) || method === 'HEAD') {
+    res.resume()
+    res.once('end', done)
+    return new NativeResponse(null, { status, statusText: res.statusMessage ?? '', headers })
+  }
+  return new NativeResponse(webStream(decoded(res), done, abortReason), {
+    status,
+    statusText: res.statusMessage ?? '',
+    headers,
+  })
+}
+
+/** Decodes a content-coded answer as fetch does (RFC 9110 §8.4); other codings pass as they are. */
+function decoded(res: IncomingMessage): Readable {
+  const coding = res.headers['content-encoding']?.trim().toLowerCase()
+  const decoder =
+    coding === 'gzip' || coding === 'x-gzip'
+      ? createGunzip()
+      : coding === 'deflate'
+        ? createInflate()
+        : coding === 'br'
+          ? createBrotliDecompress()
+          : undefined
+  if (!decoder) return res
+  return pipeline(res, decoder, () => {
+    // Errors surface on the decoder, which the web stream reads.
+  })
+}
+
+/** Up to 64 KiB wait in the web stream before the socket is paused (not every single chunk). */
+const BUFFERED = { highWaterMark: 64 * 1024, size: (chunk: Uint8Array) => chunk.byteLength }
+
+/**
+ * A Node readable as a web stream with backpressure; a premature end is an error, and after an
+ * abort the error is the signal's reason (so a deadline mid-body is still a TimeoutError).
+ */
+function webStream(
+  source: Readable,
+  done: () => void,
+  abortReason: () => unknown
+): ReadableStream<Uint8Array> {
+  let ended = false
+  const finish = () => {
+    if (ended) return false
+    ended = true
+    done()
+    return true
+  }
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        source.on('data', (chunk: Buffer) => {
+          controller.enqueue(chunk)
+          if ((controller.desiredSize ?? 0) <= 0) source.pause()
+        })
+        source.once('end', () => {
+          if (finish()) controller.close()
+        })
+        source.once('error', (error) => {
+          if (finish()) controller.error(abortReason() ?? error)
+        })
+        source.once('close', () => {
+          if (!finish()) return
+          const early = new TypeError('terminated', { cause: new Error('the upstream closed early') })
+          controller.error(abortReason() ?? early)
+        })
+      },
+      pull() {
+        source.resume()
+      },
+      cancel(reason) {
+        finish()
+        source.destroy(reason instanceof Error ? reason : undefined)
+      },
+    },
+    BUFFERED
+  )
+}

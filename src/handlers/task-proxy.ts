@@ -166,7 +166,11 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
       body,
       ...(c.req.header('content-type') ? { contentType: c.req.header('content-type') } : {}),
     })
-    return new Response(response.body, { status: response.status, headers: responseHeaders(response) })
+    const headers = responseHeaders(response)
+    // The body passes unchanged: keep its length (unless the runtime decoded an encoded body).
+    const length = response.headers.get('content-length')
+    if (length !== null && !response.headers.has('content-encoding')) headers.set('content-length', length)
+    return new Response(response.body, { status: response.status, headers })
   })
   return app
 }

@@ -25,6 +25,10 @@ export const limits = (options: LimitsOptions): MiddlewareHandler<AppEnv> => {
     },
   })
   return async function limits(c, next) {
+    // Nothing to count without a body: skipping these keeps the Node adapter from building a full
+    // Request for every GET (the handlers of GET and HEAD never read one).
+    const method = c.req.method
+    if (method === 'GET' || method === 'HEAD') return next()
     await limitBody(c, next)
   }
 }

@@ -1,15 +1,2 @@
-/** @module A loopback port nobody listens on right now, picked by the kernel. */
-import { createServer } from 'node:net'
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
+/** @module A loopback port nobody listens on right now, picked by the kernel (shared with the integration tests). */
+export { freePort } from '../integration/processes.ts'

@@ -64,6 +64,7 @@ export function createTaskProxyApp(deps: AppDeps & { registry: TenantRegistry })
   const openapi = deps.openapi ?? new OpenApiRegistry()
   const { config, logger } = deps
   readiness.register('tenants', async () => {
+    await deps.registry.prepare?.()
     if (!deps.registry.ready()) throw new Error('the tenant list is not loaded yet')
   })
   const app = new Hono<AppEnv>()

@@ -78,7 +78,8 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
   const limits = { rewriteLimit: config.conductor.rewrite_limit, timeoutMs: config.conductor.poll_timeout_ms }
   const rotation = new Rotation()
   const app = new Hono<AppEnv>()
-  const tenantsOrUnavailable = () => {
+  const tenantsOrUnavailable = async () => {
+    await registry.prepare?.()
     if (!registry.ready())
       throw new AppError('FG_ERR_NOT_READY', { detail: 'The tenant list is not loaded yet.' })
     return registry.tenants()
@@ -89,7 +90,7 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
   app.get('/api/tasks/poll/batch/:taskType', async (c) => {
     const taskType = c.req.param('taskType')
     const params = pollParams(c)
-    const tenants = tenantsOrUnavailable()
+    const tenants = await tenantsOrUnavailable()
     const plan = shares(tenants, params.count, rotation.take(taskType))
     const settled = await Promise.allSettled(
       plan.map((share) =>
@@ -134,7 +135,7 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
 
   app.get('/api/tasks/poll/:taskType', async (c) => {
     const taskType = c.req.param('taskType')
-    const tenants = tenantsOrUnavailable()
+    const tenants = await tenantsOrUnavailable()
     const start = rotation.take(taskType)
     const workerid = c.req.query('workerid')
     for (let i = 0; i < tenants.length; i++) {

@@ -12,6 +12,11 @@ export interface TenantRegistry {
   tenants(): readonly string[]
   ready(): boolean
   stop(): void
+  /**
+   * Loads or refreshes the list when due, within the calling request (runtimes such as Workers
+   * run no timers between requests). Absent where timers keep the list fresh.
+   */
+  prepare?(): Promise<void>
 }
 
 /** A fixed list (validated). */
@@ -74,6 +79,44 @@ export function refreshingTenants(options: RefreshingOptions): TenantRegistry {
   }
 }
 
+/**
+ * A list loaded on demand by the requests that need it (Cloudflare Workers): reloaded when older
+ * than refreshMs, a failed load retried no sooner than retryMs later; the last good list is kept.
+ */
+export function lazyTenants(options: RefreshingOptions): TenantRegistry {
+  let current: readonly string[] | undefined
+  let loadedAt = 0
+  let failedAt = 0
+  let inflight: Promise<void> | undefined
+  const load = async () => {
+    try {
+      const loaded = await options.load(AbortSignal.timeout(options.timeoutMs ?? 10_000))
+      current = Object.freeze([...new Set(loaded.filter((tenant) => tenantProblem(tenant) === undefined))].sort())
+      loadedAt = Date.now()
+    } catch (error) {
+      failedAt = Date.now()
+      options.logger.warn('tenant list load failed', { error, retryMs: options.retryMs })
+    }
+  }
+  return {
+    tenants() {
+      if (current === undefined) throw new Error('the tenant list has not been loaded yet')
+      return current
+    },
+    ready: () => current !== undefined,
+    stop: () => {},
+    async prepare() {
+      const now = Date.now()
+      if (current !== undefined && now - loadedAt < options.refreshMs) return
+      if (now - failedAt < options.retryMs) return
+      inflight ??= load().finally(() => {
+        inflight = undefined
+      })
+      await inflight
+    },
+  }
+}
+
 /** The registry the configuration asks for. */
 export function tenantRegistryFrom(
   taskProxy: {
@@ -88,13 +131,15 @@ export function tenantRegistryFrom(
     retry_ms: number
   },
   logger: Logger,
-  fetchImpl?: typeof fetch
+  fetchImpl?: typeof fetch,
+  /** Load on demand instead of on timers (Cloudflare Workers). */
+  onDemand = false
 ): TenantRegistry {
   if (taskProxy.tenant_source === 'static') return staticTenants(taskProxy.tenants)
   if (!taskProxy.keycloak_url || taskProxy.keycloak_password === undefined) {
     throw new Error('task_proxy.tenant_source = "keycloak" needs keycloak_url and keycloak_password')
   }
-  return refreshingTenants({
+  return (onDemand ? lazyTenants : refreshingTenants)({
     load: keycloakRealms({
       url: taskProxy.keycloak_url,
       adminRealm: taskProxy.keycloak_admin_realm,

@@ -1,29 +1,13 @@
 /**
- * @module The Cloudflare Workers entry: the portable core, configured from the Worker's string
- * bindings (`[vars]` and secrets named FLOWGATE_* or the compatibility names). No filesystem, no
- * node-only modules. API viewer files come from the ASSETS binding when it is configured.
+ * @module The Cloudflare Workers entry: the portable core (gateway, health, metrics, docs),
+ * configured from the Worker's bindings. No filesystem, no node-only modules. API viewer files
+ * come from the ASSETS binding when it is configured. The task proxy is its own Worker
+ * (src/runtime/workerd-task-proxy.ts, wrangler.task-proxy.toml).
  */
-import { createApp, type FlowgateApp } from '../app.ts'
-import { resolveConfig } from '../config/resolve.ts'
-import { ConfigError } from '../config/sources.ts'
+import { createApp } from '../app.ts'
 import type { AssetSource } from '../env.ts'
-import { AppError, problemResponse } from '../errors.ts'
-import { createLogger } from '../lib/logger.ts'
 import { detectCapabilities } from './capabilities.ts'
-
-interface Fetcher {
-  fetch(request: Request): Promise<Response>
-}
-
-type WorkerEnv = Record<string, unknown> & { ASSETS?: Fetcher }
-
-let cache: { env: WorkerEnv; app: FlowgateApp } | { env: WorkerEnv; error: ConfigError } | undefined
-
-function stringBindings(env: WorkerEnv): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(env)) if (typeof value === 'string') out[name] = value
-  return out
-}
+import { type WorkerEnv, workerEntry } from './workerd-entry.ts'
 
 function assetsFrom(env: WorkerEnv): AssetSource | undefined {
   const binding = env.ASSETS
@@ -34,35 +18,7 @@ function assetsFrom(env: WorkerEnv): AssetSource | undefined {
   }
 }
 
-/** The app for these bindings, built once per isolate (bindings do not change within one). */
-function appFor(env: WorkerEnv): FlowgateApp | ConfigError {
-  if (cache?.env === env) return 'app' in cache ? cache.app : cache.error
-  try {
-    const { config } = resolveConfig({ env: stringBindings(env) })
-    const logger = createLogger({ level: config.log.level })
-    const assets = assetsFrom(env)
-    const app = createApp({
-      config,
-      logger,
-      capabilities: detectCapabilities(),
-      ...(assets ? { assets } : {}),
-    })
-    cache = { env, app }
-    return app
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    console.error(`flowgate: ${error.message}`)
-    cache = { env, error }
-    return error
-  }
-}
-
-export default {
-  fetch(request: Request, env: WorkerEnv, ctx: unknown): Response | Promise<Response> {
-    const built = appFor(env)
-    if (built instanceof ConfigError) {
-      return problemResponse(new AppError('FG_ERR_CONFIG_INVALID'), undefined)
-    }
-    return built.app.fetch(request, env, ctx as never)
-  },
-}
+export default workerEntry((config, logger, env) => {
+  const assets = assetsFrom(env)
+  return createApp({ config, logger, capabilities: detectCapabilities(), ...(assets ? { assets } : {}) })
+})

@@ -3,10 +3,11 @@
  * async functions with node:assert/strict, registered by a small shim per runtime.
  */
 import assert from 'node:assert/strict'
-import { createApp, type FlowgateApp } from '../../src/app.ts'
+import { createApp, createTaskProxyApp, type FlowgateApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import type { RuntimeKey } from '../../src/env.ts'
 import { createLogger } from '../../src/lib/logger.ts'
+import { lazyTenants } from '../../src/lib/tenant-registry.ts'
 import { detectCapabilities } from '../../src/runtime/capabilities.ts'
 
 export interface ConformanceContext {
@@ -46,6 +47,40 @@ function chunked(bytes: number, chunk = 256): ReadableStream<Uint8Array> {
       sent += size
     },
   })
+}
+
+/** A task proxy over an in-process Conductor holding `perDomain` tasks in each tenant's queue. */
+function taskProxyOver(perDomain: number): { app: FlowgateApp['app']; domains: string[] } {
+  const queues = new Map<string, number>([
+    ['acme', perDomain],
+    ['globex', perDomain],
+  ])
+  const domains: string[] = []
+  const fakeFetch = (async (input: RequestInfo | URL) => {
+    const url = new URL(String(input))
+    const domain = url.searchParams.get('domain') ?? ''
+    domains.push(domain)
+    const taken = Math.min(queues.get(domain) ?? 0, Number(url.searchParams.get('count')))
+    queues.set(domain, (queues.get(domain) ?? 0) - taken)
+    return Response.json(Array.from({ length: taken }, () => ({ domain })))
+  }) as typeof fetch
+  const { config } = resolveConfig({ env: { FLOWGATE_LOG_LEVEL: 'silent' } })
+  const logger = createLogger({ level: 'silent' })
+  // Loaded on demand, as the Workers entry does: no timers between requests there.
+  const registry = lazyTenants({
+    load: async () => ['globex', 'acme'],
+    refreshMs: 60_000,
+    retryMs: 1_000,
+    logger,
+  })
+  const proxy = createTaskProxyApp({
+    config,
+    logger,
+    capabilities: detectCapabilities(),
+    registry,
+    fetch: fakeFetch,
+  })
+  return { app: proxy.app, domains }
 }
 
 export const cases: ConformanceCase[] = [
@@ -183,6 +218,20 @@ export const cases: ConformanceCase[] = [
       for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']) {
         assert.ok(path in document.paths, `${path} is documented`)
       }
+    },
+  ],
+  [
+    'fans a task-proxy batch poll over the tenants, never more than count',
+    async () => {
+      const { app, domains } = taskProxyOver(5)
+      const ready = await app.request('/readyz')
+      assert.equal(ready.status, 200)
+      const response = await app.request('/api/tasks/poll/batch/GLOBAL___notify?count=3&timeout=0')
+      assert.equal(response.status, 200)
+      const tasks = (await response.json()) as Array<{ domain: string }>
+      assert.equal(tasks.length, 3)
+      assert.deepEqual(new Set(tasks.map((task) => task.domain)), new Set(['acme', 'globex']))
+      assert.deepEqual(new Set(domains), new Set(['acme', 'globex']))
     },
   ],
   [

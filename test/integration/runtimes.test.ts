@@ -7,6 +7,7 @@ import { BIN, freePort, groupGone, portFree, ROOT, type Running, startServer } f
 
 interface Entry {
   runtime: string
+  label?: string
   start(port: number): Promise<Running>
   /** Whether SIGTERM ends the process with exit code 0 (wrangler is a wrapper and may not). */
   gracefulExit: boolean
@@ -65,8 +66,32 @@ const entries: Entry[] = [
   },
   {
     runtime: 'bun',
+    label: 'bun single binary',
     gracefulExit: true,
     start: (port) => startServer(join(binaryDir, 'flowgate'), { env: env(port), port }),
+  },
+  {
+    runtime: 'workerd',
+    label: 'workerd task proxy Worker',
+    gracefulExit: false,
+    start: (port) =>
+      startServer(join(BIN, 'wrangler'), {
+        args: [
+          'dev',
+          '--config',
+          'wrangler.task-proxy.toml',
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--inspector-port',
+          '0',
+          '--show-interactive-dev-session=false',
+        ],
+        port,
+        readyPath: '/readyz',
+        timeoutMs: 90_000,
+      }),
   },
 ]
 
@@ -104,36 +129,40 @@ afterAll(() => {
   rmSync(binaryDir, { recursive: true, force: true })
 })
 
-describe.each(
-  entries.map((entry, index) => ({ ...entry, label: index === 4 ? 'bun single binary' : entry.runtime }))
-)('the $label entry over real HTTP', (entry) => {
-  it('serves /healthz, counts it in /metrics, and stops with its process group on SIGTERM', async () => {
-    let port = await freePort()
-    while (!(await portFree(port + 1))) port = await freePort()
-    const server = await entry.start(port)
-    try {
-      const health = await fetch(`${server.url}/healthz`)
-      expect(health.status).toBe(200)
-      expect(await health.json()).toMatchObject({ status: 'ok', runtime: entry.runtime })
-      const missing = await fetch(`${server.url}/nope`)
-      expect(missing.status).toBe(404)
-      expect(missing.headers.get('content-type')).toBe('application/problem+json')
-      const metrics = await (await fetch(`${server.url}/metrics`)).text()
-      expect(metrics).toMatch(
-        /flowgate_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/
-      )
-      if (entry.runtime !== 'workerd') {
-        expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]\d+$/m)
-        const proxy = await fetch(`http://127.0.0.1:${port + 1}/readyz`)
-        expect(proxy.status).toBe(200)
-        expect(await proxy.json()).toMatchObject({ status: 'ready', checks: [{ name: 'tenants', ok: true }] })
+describe.each(entries.map((entry) => ({ ...entry, label: entry.label ?? entry.runtime })))(
+  'the $label entry over real HTTP',
+  (entry) => {
+    it('serves /healthz, counts it in /metrics, and stops with its process group on SIGTERM', async () => {
+      let port = await freePort()
+      while (!(await portFree(port + 1))) port = await freePort()
+      const server = await entry.start(port)
+      try {
+        const health = await fetch(`${server.url}/healthz`)
+        expect(health.status).toBe(200)
+        expect(await health.json()).toMatchObject({ status: 'ok', runtime: entry.runtime })
+        const missing = await fetch(`${server.url}/nope`)
+        expect(missing.status).toBe(404)
+        expect(missing.headers.get('content-type')).toBe('application/problem+json')
+        const metrics = await (await fetch(`${server.url}/metrics`)).text()
+        expect(metrics).toMatch(
+          /flowgate_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/
+        )
+        if (entry.runtime !== 'workerd') {
+          expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]\d+$/m)
+          const proxy = await fetch(`http://127.0.0.1:${port + 1}/readyz`)
+          expect(proxy.status).toBe(200)
+          expect(await proxy.json()).toMatchObject({
+            status: 'ready',
+            checks: [{ name: 'tenants', ok: true }],
+          })
+        }
+      } finally {
+        const result = await server.stop('SIGTERM')
+        if (entry.gracefulExit) expect(result).toEqual({ code: 0, signal: null })
       }
-    } finally {
-      const result = await server.stop('SIGTERM')
-      if (entry.gracefulExit) expect(result).toEqual({ code: 0, signal: null })
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(groupGone(server.child.pid ?? 0)).toBe(true)
-    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow()
-  })
-})
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(groupGone(server.child.pid ?? 0)).toBe(true)
+      await expect(fetch(`${server.url}/healthz`)).rejects.toThrow()
+    })
+  }
+)

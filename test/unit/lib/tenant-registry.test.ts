@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { keycloakRealms } from '../../../src/lib/keycloak-realms.ts'
 import { createLogger } from '../../../src/lib/logger.ts'
-import { refreshingTenants, staticTenants, tenantRegistryFrom } from '../../../src/lib/tenant-registry.ts'
+import {
+  lazyTenants,
+  refreshingTenants,
+  staticTenants,
+  tenantRegistryFrom,
+} from '../../../src/lib/tenant-registry.ts'
 
 const logger = createLogger({ level: 'silent' })
 const waitFor = async (check: () => boolean, ms = 2_000) => {
@@ -131,5 +136,50 @@ describe('tenantRegistryFrom', () => {
   })
   it('refuses a keycloak source without URL and password', () => {
     expect(() => tenantRegistryFrom({ ...base, tenant_source: 'keycloak' }, logger)).toThrow(/keycloak_url/)
+  })
+})
+
+describe('lazyTenants (Workers: no timers between requests)', () => {
+  it('loads on the first prepare, reuses the list until it is stale, and keeps it when a reload fails', async () => {
+    let calls = 0
+    let fail = false
+    const registry = lazyTenants({
+      load: async () => {
+        calls++
+        if (fail) throw new Error('down')
+        return ['globex', 'acme', 'bad___x']
+      },
+      refreshMs: 30,
+      retryMs: 30,
+      logger,
+    })
+    expect(registry.ready()).toBe(false)
+    await registry.prepare?.()
+    expect(registry.tenants()).toEqual(['acme', 'globex'])
+    await registry.prepare?.()
+    expect(calls).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    fail = true
+    await registry.prepare?.()
+    expect(calls).toBe(2)
+    expect(registry.tenants()).toEqual(['acme', 'globex'])
+    await registry.prepare?.()
+    expect(calls).toBe(2)
+  })
+
+  it('shares one load between requests that arrive together', async () => {
+    let calls = 0
+    const registry = lazyTenants({
+      load: async () => {
+        calls++
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        return ['acme']
+      },
+      refreshMs: 60_000,
+      retryMs: 1_000,
+      logger,
+    })
+    await Promise.all([registry.prepare?.(), registry.prepare?.(), registry.prepare?.()])
+    expect(calls).toBe(1)
   })
 })

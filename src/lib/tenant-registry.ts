@@ -91,7 +91,9 @@ export function lazyTenants(options: RefreshingOptions): TenantRegistry {
   const load = async () => {
     try {
       const loaded = await options.load(AbortSignal.timeout(options.timeoutMs ?? 10_000))
-      current = Object.freeze([...new Set(loaded.filter((tenant) => tenantProblem(tenant) === undefined))].sort())
+      current = Object.freeze(
+        [...new Set(loaded.filter((tenant) => tenantProblem(tenant) === undefined))].sort()
+      )
       loadedAt = Date.now()
     } catch (error) {
       failedAt = Date.now()

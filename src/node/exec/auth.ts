@@ -8,7 +8,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { AppError } from '../../errors.ts'
 import { SCOPE, scopeAllows } from './credentials.ts'
-import type { ExecSettings } from './settings.ts'
+import type { ReplayGuard } from './replay-guard.ts'
+import { type ExecSettings, isLoopback } from './settings.ts'
 
 export const TIMESTAMP_HEADER = 'x-flowgate-timestamp'
 export const SIGNATURE_HEADER = 'x-flowgate-signature'
@@ -22,6 +23,10 @@ export interface Caller {
 
 export interface AuthInput {
   authorization: string | undefined
+  /** Browser headers and the Host the request was sent to: checked when auth is off. */
+  origin?: string | undefined
+  fetchSite?: string | undefined
+  hostname?: string
   timestamp: string | undefined
   signature: string | undefined
   method: string
@@ -29,6 +34,8 @@ export interface AuthInput {
   /** Called only for signed requests (the body is part of the signature). */
   body: () => Promise<Uint8Array>
   nowMs: number
+  /** Signed requests already accepted (each is accepted once). */
+  replays?: ReplayGuard
 }
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="flowgate-exec"' }
@@ -61,7 +68,10 @@ const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).
 
 /** Identifies the caller or throws 400/401. */
 export async function authenticate(input: AuthInput, settings: ExecSettings): Promise<Caller> {
-  if (!settings.authRequired) return { id: 'anonymous', method: 'none', scopes: ['*'] }
+  if (!settings.authRequired) {
+    refuseBrowsers(input)
+    return { id: 'anonymous', method: 'none', scopes: ['*'] }
+  }
   if (input.authorization !== undefined) {
     const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(input.authorization.trim())
     if (!match?.[1]) throw malformed('authorization', 'expected "Bearer <token>"')
@@ -79,6 +89,23 @@ export async function authenticate(input: AuthInput, settings: ExecSettings): Pr
   }
   if (input.signature !== undefined || input.timestamp !== undefined) return verifySignature(input, settings)
   throw unauthenticated('Send a bearer token or a signed request.')
+}
+
+/**
+ * Without auth, a loopback listener is still reachable from the operator's browser: any page can
+ * send a "simple" cross-origin POST (an empty body runs the command with defaults), and DNS
+ * rebinding makes a page same-origin with 127.0.0.1. Browsers always send Origin with a POST, and
+ * a rebinding page's Host is its own name, so both are refused; httpexec clients send neither.
+ */
+function refuseBrowsers(input: AuthInput): void {
+  const hostname = (input.hostname ?? 'localhost').replace(/^\[(.*)\]$/, '$1')
+  const crossSite = input.fetchSite !== undefined && input.fetchSite !== 'none'
+  if (input.origin !== undefined || crossSite || !isLoopback(hostname)) {
+    throw new AppError('FG_ERR_EXEC_FORBIDDEN', {
+      detail:
+        'Without exec.auth, only local non-browser clients addressing a loopback host may run commands.',
+    })
+  }
 }
 
 async function verifySignature(input: AuthInput, settings: ExecSettings): Promise<Caller> {
@@ -105,6 +132,12 @@ async function verifySignature(input: AuthInput, settings: ExecSettings): Promis
     }
   }
   if (!found) throw unauthenticated('The signature is not valid.')
+  // Valid until the timestamp leaves the window on the far side; kept (and refused) until then.
+  const expiresMs = (Number(input.timestamp) + settings.hmacWindowS) * 1000
+  const used = sha256(`${found.id}\n${signed}`).toString('base64')
+  if (input.replays && !input.replays.accept(used, expiresMs, input.nowMs)) {
+    throw unauthenticated('This signed request was already used; sign each request anew.')
+  }
   return found
 }
 

@@ -16,7 +16,11 @@ export const STREAM_CONTENT_TYPES: Record<StreamFormat, string> = {
 
 /** The streaming format the Accept header asks for, or undefined for the buffered reply. */
 export function streamFormat(accept: string | undefined): StreamFormat | undefined {
-  const types = (accept ?? '').split(',').map((part) => part.split(';')[0]?.trim().toLowerCase())
+  // `q=0` means "not acceptable" (RFC 9110 §12.4.2): such an entry never selects streaming.
+  const types = (accept ?? '')
+    .split(',')
+    .filter((part) => !/;\s*q\s*=\s*0(\.0{0,3})?\s*(;|$)/i.test(part))
+    .map((part) => part.split(';')[0]?.trim().toLowerCase())
   for (const type of types) {
     if (type === STREAM_CONTENT_TYPES.ndjson) return 'ndjson'
     if (type === STREAM_CONTENT_TYPES.sse) return 'sse'

@@ -11,6 +11,7 @@ import { authenticate, authorize, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './a
 import { childEnvironment } from './environment.ts'
 import { EventStream, STREAM_CONTENT_TYPES, streamFormat } from './event-stream.ts'
 import type { Limiter } from './limiter.ts'
+import { ReplayGuard } from './replay-guard.ts'
 import { applyRule, parseBody, toExecRequest } from './request.ts'
 import { execRequestSchema } from './request-schema.ts'
 import { resolveCommand, stripLeadingSlashes } from './resolve-command.ts'
@@ -31,6 +32,8 @@ export interface ExecRoutesOptions {
   prefix: string
   /** How processes are started (the spawn helper on Node); direct by default. */
   spawner?: Spawner
+  /** How streaming runs are started (direct, watched by the helper on Node); direct by default. */
+  streamSpawner?: Spawner
   now?: () => number
 }
 
@@ -38,6 +41,7 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
   const { settings, limiter, prefix } = options
   const now = options.now ?? Date.now
   const path = `${prefix}/:command{.+}`
+  const replays = new ReplayGuard()
   const app = new Hono<AppEnv>()
   document(options.openapi, path)
 
@@ -66,12 +70,16 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
       const caller = await authenticate(
         {
           authorization: c.req.header('authorization'),
+          origin: c.req.header('origin'),
+          fetchSite: c.req.header('sec-fetch-site'),
+          hostname: new URL(c.req.url).hostname,
           timestamp: c.req.header(TIMESTAMP_HEADER),
           signature: c.req.header(SIGNATURE_HEADER),
           method: c.req.method,
           path: new URL(c.req.url).pathname,
           body: readBody,
           nowMs: now(),
+          replays,
         },
         settings
       )
@@ -104,7 +112,9 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
         signals: [c.req.raw.signal, options.shutdown],
         ...(events ? { onChunk: events.onChunk } : {}),
         // Streams fork directly: IPC has no backpressure, and one fork is cheap next to a long stream.
-        ...(options.spawner && !events ? { spawner: options.spawner } : {}),
+        ...(events
+          ? options.streamSpawner && { spawner: options.streamSpawner }
+          : options.spawner && { spawner: options.spawner }),
       })
       const settled = run.done.catch(() => undefined)
       options.inFlight.add(settled)

@@ -6,12 +6,19 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { HelperEvent, HelperRequest } from './spawn-helper.ts'
-import { type SpawnEvents, type Spawner, signalGroup } from './spawner.ts'
+import { directSpawner, type SpawnEvents, type Spawner, signalGroup } from './spawner.ts'
 
 const HELPER = fileURLToPath(new URL('./spawn-helper.ts', import.meta.url))
 
 export interface HelperSpawner {
   spawner: Spawner
+  /**
+   * Spawns directly from flowgate (streaming needs the pipes' backpressure, which IPC lacks) but
+   * has the helper watch the group: if flowgate dies, even by SIGKILL, the helper kills it.
+   */
+  watchedDirect: Spawner
+  /** Starts the helper now rather than on first use, so it already watches the first stream. */
+  start(): void
   /** Ends the helper (after runs are over). */
   stop(): Promise<void>
 }
@@ -20,6 +27,8 @@ export function createHelperSpawner(): HelperSpawner {
   let helper: ChildProcess | undefined
   let nextId = 1
   const runs = new Map<number, { events: SpawnEvents; helper: ChildProcess; pid?: number }>()
+  /** Groups started directly that a (re)started helper must watch. */
+  const watched = new Set<number>()
 
   const ensure = (): ChildProcess => {
     if (helper?.connected) return helper
@@ -58,7 +67,38 @@ export function createHelperSpawner(): HelperSpawner {
     // Could not start, or a send on a closed channel: either way its runs are over.
     child.on('error', failRuns)
     helper = child
+    for (const pid of watched) child.send({ t: 'watch', pid } satisfies HelperRequest)
     return child
+  }
+
+  const tell = (message: HelperRequest) => {
+    const child = ensure()
+    if (child.connected) child.send(message)
+  }
+
+  const watchedDirect: Spawner = (request, events) => {
+    let pid: number | undefined
+    const unwatch = () => {
+      if (pid === undefined || !watched.delete(pid)) return
+      if (helper?.connected) helper.send({ t: 'unwatch', pid } satisfies HelperRequest)
+    }
+    return directSpawner(request, {
+      ...events,
+      onSpawn: (spawned) => {
+        pid = spawned
+        watched.add(spawned)
+        tell({ t: 'watch', pid: spawned })
+        events.onSpawn(spawned)
+      },
+      onError: (error) => {
+        unwatch()
+        events.onError(error)
+      },
+      onClose: (code, signal) => {
+        unwatch()
+        events.onClose(code, signal)
+      },
+    })
   }
 
   const spawner: Spawner = (request, events) => {
@@ -78,10 +118,12 @@ export function createHelperSpawner(): HelperSpawner {
       cwd: request.cwd,
       stdin: request.stdin,
       capture: { ...request.capture },
+      maxOutputBytes: request.maxOutputBytes,
     })
     return {
       pause: () => send({ t: 'pause', id }),
       resume: () => send({ t: 'resume', id }),
+      discard: () => send({ t: 'discard', id }),
     }
   }
 
@@ -92,5 +134,5 @@ export function createHelperSpawner(): HelperSpawner {
     child.disconnect()
     await exited
   }
-  return { spawner, stop }
+  return { spawner, watchedDirect, start: () => void ensure(), stop }
 }

@@ -43,6 +43,7 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
   // Bun and Deno spawn with posix_spawn already; Node forks, which the helper makes cheap.
   const helper =
     deps.config.exec.spawn_helper && deps.capabilities.runtime === 'node' ? createHelperSpawner() : undefined
+  helper?.start()
   target.app.route(
     '/',
     execRoutes({
@@ -52,7 +53,7 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
       inFlight,
       openapi: target.openapi,
       prefix: options.prefix ?? '/exec',
-      ...(helper ? { spawner: helper.spawner } : {}),
+      ...(helper ? { spawner: helper.spawner, streamSpawner: helper.watchedDirect } : {}),
       ...(options.now ? { now: options.now } : {}),
     })
   )

@@ -27,6 +27,12 @@ export interface ExecRequest {
   timeoutMs: number
 }
 
+/**
+ * Linux's MAX_ARG_STRLEN (32 pages): execve fails with E2BIG for one longer argv or `NAME=value`
+ * string (NUL included), whatever exec.max_argv_bytes allows in total.
+ */
+export const MAX_ARG_STRING_BYTES = 128 * 1024
+
 const JSON_TYPE = /^application\/(json|[^;\s]+\+json)\s*(;|$)/i
 
 function invalid(errors: ProblemDetail[]): AppError {
@@ -90,9 +96,16 @@ export function toExecRequest(value: unknown, settings: ExecSettings): ExecReque
   }
   const encoder = new TextEncoder()
   let argvBytes = 0
-  for (const arg of args) argvBytes += encoder.encode(arg).byteLength + 1
+  const tooLong = `longer than ${MAX_ARG_STRING_BYTES} bytes (the kernel's limit for one string)`
+  args.forEach((arg, index) => {
+    const size = encoder.encode(arg).byteLength + 1
+    if (size > MAX_ARG_STRING_BYTES) errors.push({ where: `/args/${index}`, message: tooLong })
+    argvBytes += size
+  })
   for (const [name, envValue] of Object.entries(environment)) {
-    argvBytes += encoder.encode(name).byteLength + encoder.encode(envValue).byteLength + 2
+    const size = encoder.encode(name).byteLength + encoder.encode(envValue).byteLength + 2
+    if (size > MAX_ARG_STRING_BYTES) errors.push({ where: pointer(['environment', name]), message: tooLong })
+    argvBytes += size
   }
   if (argvBytes > settings.maxArgvBytes) {
     errors.push({

@@ -1,10 +1,10 @@
 /**
  * @module Start-up warnings about an exec root a cautious operator would not want: interpreters and
- * wrappers (equivalent to running arbitrary code) and a root the service user can write to
- * (dropped files, swapped links). Warnings, not errors: httpexec deployments may rely on them.
+ * wrappers (equivalent to running arbitrary code) and a root, directory in it or allow-listed file
+ * the service user can write to (dropped files, swapped links). Warnings, not errors: httpexec deployments may rely on them.
  */
-import { accessSync, constants, readdirSync } from 'node:fs'
-import { basename } from 'node:path'
+import { accessSync, constants, lstatSync, readdirSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import type { ExecSettings } from './settings.ts'
 
 const INTERPRETERS =
@@ -22,10 +22,29 @@ export function rootWarnings(settings: ExecSettings): string[] {
       `interpreters or wrappers can run arbitrary code: ${risky.map((p) => basename(p)).join(', ')}`
     )
   }
-  if (settings.mode === 'directory' && writable(settings.root)) {
-    warnings.push('the exec root is writable by this user; make it read-only for the service')
+  // A writable directory anywhere on the way lets a file be dropped, or a directory swapped for a
+  // link between the path check and the exec (Node has no fexecve): the check is only as good as
+  // the tree is read-only.
+  const exposed =
+    settings.mode === 'directory'
+      ? [settings.root, ...paths.map((path) => join(settings.root, path)).filter(isRealDirectory)]
+      : paths.flatMap((path) => [path, dirname(path)])
+  const open = [...new Set(exposed.filter(writable))]
+  if (open.length > 0) {
+    const shown = open.slice(0, 5).join(', ') + (open.length > 5 ? `, … (${open.length})` : '')
+    warnings.push(
+      `writable by this user, so commands can be dropped or swapped for links: ${shown}; make them read-only for the service`
+    )
   }
   return warnings
+}
+
+function isRealDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 function listFiles(root: string): string[] {

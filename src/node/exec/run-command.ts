@@ -13,7 +13,6 @@ export { signalGroup }
 export interface RunOptions extends SpawnRequest {
   timeoutMs: number
   killGraceMs: number
-  /** Cap per captured stream; undefined = no cap (streaming mode). */
   maxOutputBytes: number | undefined
   /** Any of them aborting kills the group (client gone, shutdown). Listeners are removed at the end. */
   signals: readonly AbortSignal[]
@@ -90,37 +89,46 @@ export function runCommand(options: RunOptions): RunningCommand {
   let control: ReturnType<Spawner> | undefined
   const done = new Promise<RunResult>((resolve, reject) => {
     const spawner = options.spawner ?? directSpawner
-    control = spawner(options, {
-      onSpawn: (spawnedPid) => {
-        pid = spawnedPid
-        resolveStarted()
-        if (killRequested) kill()
-      },
-      onError: (error) => {
-        cleanup()
-        rejectStarted(error)
-        reject(error)
-      },
-      onData: (name, chunk) => {
-        const cap = options.maxOutputBytes
-        let piece = chunk
-        if (cap !== undefined && bytes[name] + chunk.byteLength > cap) {
-          piece = chunk.subarray(0, Math.max(0, cap - bytes[name]))
-          truncated = true
-          kill()
-        }
-        if (piece.byteLength === 0) return
-        bytes[name] += piece.byteLength
-        if (options.onChunk) options.onChunk(name, piece)
-        else output[name].push(piece)
-      },
-      onClose: (code, signal) => {
-        exited = true
-        cleanup()
-        const returnCode = code ?? -(signal ? (constants.signals[signal] ?? 0) : 0)
-        resolve({ returnCode, signal, timedOut, truncated, output, bytes })
-      },
-    })
+    const fail = (error: Error) => {
+      cleanup()
+      rejectStarted(error)
+      reject(error)
+    }
+    // A spawner that throws must still settle `started`: the caller awaits it holding a slot.
+    try {
+      control = spawner(options, {
+        onSpawn: (spawnedPid) => {
+          pid = spawnedPid
+          resolveStarted()
+          if (killRequested) kill()
+        },
+        onError: fail,
+        onData: (name, chunk) => {
+          const cap = options.maxOutputBytes
+          let piece = chunk
+          if (cap !== undefined && bytes[name] + chunk.byteLength > cap) {
+            piece = chunk.subarray(0, Math.max(0, cap - bytes[name]))
+            truncated = true
+            kill()
+            // Then stop reading: a command ignoring SIGTERM would otherwise flood (through the
+            // helper, into its memory) until the SIGKILL.
+            control?.discard()
+          }
+          if (piece.byteLength === 0) return
+          bytes[name] += piece.byteLength
+          if (options.onChunk) options.onChunk(name, piece)
+          else output[name].push(piece)
+        },
+        onClose: (code, signal) => {
+          exited = true
+          cleanup()
+          const returnCode = code ?? -(signal ? (constants.signals[signal] ?? 0) : 0)
+          resolve({ returnCode, signal, timedOut, truncated, output, bytes })
+        },
+      })
+    } catch (error) {
+      fail(error instanceof Error ? error : new Error(String(error)))
+    }
   })
   return {
     started,

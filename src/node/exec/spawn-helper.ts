@@ -3,7 +3,7 @@
  * Node's spawn uses fork(), whose cost grows with the size of the forking process; forking from
  * this small process instead of the large server is several times faster (docs/PERFORMANCE.md).
  * It ignores SIGTERM/SIGINT (flowgate decides when runs end) and, when flowgate goes away, kills
- * every group it started and exits. Run only by helper-spawner.ts.
+ * every group it started, and those flowgate started itself and asked it to watch, then exits. Run only by helper-spawner.ts.
  */
 import { directSpawner, type SpawnControl, type SpawnRequest, signalGroup } from './spawner.ts'
 
@@ -11,6 +11,10 @@ export type HelperRequest =
   | ({ t: 'run'; id: number } & SpawnRequest)
   | { t: 'pause'; id: number }
   | { t: 'resume'; id: number }
+  | { t: 'discard'; id: number }
+  /** A group flowgate started itself (streaming): killed too if flowgate goes away. */
+  | { t: 'watch'; pid: number }
+  | { t: 'unwatch'; pid: number }
 
 export type HelperEvent =
   | { t: 'spawn'; id: number; pid: number }
@@ -19,6 +23,7 @@ export type HelperEvent =
   | { t: 'close'; id: number; code: number | null; signal: NodeJS.Signals | null }
 
 const runs = new Map<number, { control: SpawnControl; pid?: number }>()
+const watched = new Set<number>()
 
 function send(event: HelperEvent): void {
   if (process.connected) process.send?.(event)
@@ -54,9 +59,13 @@ if (process.send) {
     if (message.t === 'run') start(message)
     else if (message.t === 'pause') runs.get(message.id)?.control.pause()
     else if (message.t === 'resume') runs.get(message.id)?.control.resume()
+    else if (message.t === 'discard') runs.get(message.id)?.control.discard()
+    else if (message.t === 'watch') watched.add(message.pid)
+    else if (message.t === 'unwatch') watched.delete(message.pid)
   })
   process.on('disconnect', () => {
     for (const run of runs.values()) signalGroup(run.pid, 'SIGKILL')
+    for (const pid of watched) signalGroup(pid, 'SIGKILL')
     process.exit(0)
   })
 }

@@ -3,7 +3,7 @@
  * `child_process.spawn`, or through the spawn helper (helper-spawner.ts). Both put the command in
  * its own process group, so the caller can signal the group by pid either way.
  */
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 
 export type StreamName = 'stdout' | 'stderr'
 
@@ -15,6 +15,11 @@ export interface SpawnRequest {
   cwd: string
   stdin: Uint8Array | undefined
   capture: Readonly<Record<StreamName, boolean>>
+  /**
+   * Cap per captured stream; undefined = no cap (streaming mode). Past it the spawner stops
+   * reading, so output is never read (or, in the helper, queued) much faster than it is used.
+   */
+  maxOutputBytes?: number | undefined
 }
 
 export interface SpawnEvents {
@@ -29,6 +34,8 @@ export interface SpawnEvents {
 export interface SpawnControl {
   pause(): void
   resume(): void
+  /** Stops reading output for good (the cap was reached): a command still writing gets SIGPIPE. */
+  discard(): void
 }
 
 export type Spawner = (request: SpawnRequest, events: SpawnEvents) => SpawnControl
@@ -44,23 +51,46 @@ export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): vo
 
 /** Spawns from this process: no shell, a new process group, stdin from the request or /dev/null. */
 export const directSpawner: Spawner = (request, events) => {
-  const child = spawn(request.file, [...request.args], {
-    argv0: request.argv0,
-    cwd: request.cwd,
-    env: { ...request.env },
-    detached: true,
-    shell: false,
-    windowsHide: true,
-    stdio: [
-      request.stdin ? 'pipe' : 'ignore',
-      request.capture.stdout ? 'pipe' : 'ignore',
-      request.capture.stderr ? 'pipe' : 'ignore',
-    ],
-  })
+  let child: ChildProcess
+  try {
+    child = spawn(request.file, [...request.args], {
+      argv0: request.argv0,
+      cwd: request.cwd,
+      env: { ...request.env },
+      detached: true,
+      shell: false,
+      windowsHide: true,
+      stdio: [
+        request.stdin ? 'pipe' : 'ignore',
+        request.capture.stdout ? 'pipe' : 'ignore',
+        request.capture.stderr ? 'pipe' : 'ignore',
+      ],
+    })
+  } catch (error) {
+    // Node throws (rather than emitting 'error') for E2BIG, ENOMEM and others: report it the
+    // same way, so the run fails cleanly instead of never starting (and the helper survives).
+    process.nextTick(() => events.onError(error instanceof Error ? error : new Error(String(error))))
+    return { pause: () => {}, resume: () => {}, discard: () => {} }
+  }
   child.once('spawn', () => events.onSpawn(child.pid ?? 0))
   child.once('error', (error) => events.onError(error))
-  child.stdout?.on('data', (chunk: Buffer) => events.onData('stdout', chunk))
-  child.stderr?.on('data', (chunk: Buffer) => events.onData('stderr', chunk))
+  const discard = () => {
+    child.stdout?.destroy()
+    child.stderr?.destroy()
+  }
+  const read: Record<StreamName, number> = { stdout: 0, stderr: 0 }
+  const forward = (name: StreamName) => (chunk: Buffer) => {
+    read[name] += chunk.byteLength
+    events.onData(name, chunk)
+    // The run is over once a stream passes its cap (the caller truncates and kills the group):
+    // SIGTERM first, so the command ends by the signal rather than by the EPIPE that follows.
+    if (request.maxOutputBytes !== undefined && read[name] > request.maxOutputBytes) {
+      signalGroup(child.pid, 'SIGTERM')
+      discard()
+    }
+  }
+  child.stdout?.on('data', forward('stdout'))
+  child.stderr?.on('data', forward('stderr'))
   if (child.stdin && request.stdin) {
     // A command that exits without reading its input is fine (EPIPE), as in httpexec.
     child.stdin.on('error', () => {})
@@ -78,5 +108,6 @@ export const directSpawner: Spawner = (request, events) => {
       child.stdout?.resume()
       child.stderr?.resume()
     },
+    discard,
   }
 }

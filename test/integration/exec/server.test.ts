@@ -173,6 +173,23 @@ describe('shutdown', () => {
     await own.stop()
   })
 
+  it('leaves no streaming run behind either when flowgate is killed with SIGKILL (the helper watches it)', async () => {
+    const own = await start()
+    const file = join(fixture.base, `pids-${++pidCount}`)
+    const pending = post(
+      own.url,
+      'spawner',
+      { environment: { PIDFILE: file } },
+      { headers: { accept: 'application/x-ndjson' } }
+    ).catch(() => undefined)
+    const [leader, grandchild] = await readPids(file)
+    process.kill(own.child.pid ?? 0, 'SIGKILL')
+    await pending
+    expect(await groupEnded(leader ?? 0, 3000)).toBe(true)
+    expect(running(grandchild ?? 0)).toBe(false)
+    await own.stop()
+  })
+
   it('kills running commands as groups on SIGTERM and exits 0', async () => {
     const own = await start()
     const file = join(fixture.base, `pids-${++pidCount}`)

@@ -102,6 +102,15 @@ describe('HMAC-signed requests', () => {
     })
   })
 
+  it('accepts a signed request once: a replay within the window is 401', async () => {
+    const body = '{"args":["replay"]}'
+    expect((await signed('/exec/sub/tool', body, { at: NOW - 10_000 })).status).toBe(200)
+    const replayed = await problemOf(await signed('/exec/sub/tool', body, { at: NOW - 10_000 }))
+    expect(replayed.status).toBe(401)
+    expect(replayed.detail).toContain('already used')
+    expect((await signed('/exec/sub/tool', body, { at: NOW - 9_000 })).status).toBe(200)
+  })
+
   it('answers 401 for a signature made with another key', async () => {
     expect((await signed('/exec/sub/tool', '{}', { key: 'another-key-0123456789' })).status).toBe(401)
   })
@@ -204,4 +213,27 @@ describe('auth = "none"', () => {
     const app = buildExecApp(fixture.root, { FLOWGATE_EXEC_AUTH: 'required' })
     expect((await app.run('exit42')).status).toBe(401)
   })
+
+  it.each([
+    [
+      'a cross-site "simple" POST with no body (CSRF)',
+      'http://127.0.0.1/exec/exit42',
+      { origin: 'https://evil.example' },
+    ],
+    ['a browser fetch without Origin', 'http://127.0.0.1/exec/exit42', { 'sec-fetch-site': 'cross-site' }],
+    ['a DNS-rebound page (Host is its own name)', 'http://rebind.evil.example:8000/exec/exit42', {}],
+  ])('refuses %s with 403, running nothing', async (_name, url, headers: Record<string, string>) => {
+    const app = buildExecApp(fixture.root, { FLOWGATE_EXEC_AUTH: 'none' }, { host: '127.0.0.1' })
+    const response = await app.app.request(url, { method: 'POST', headers })
+    expect(response.status).toBe(403)
+    expect((await problemOf(response)).code).toBe('FG_ERR_EXEC_FORBIDDEN')
+  })
+
+  it.each(['http://127.0.0.1:8000', 'http://localhost:8000', 'http://[::1]:8000'])(
+    'serves local clients addressing %s',
+    async (origin) => {
+      const app = buildExecApp(fixture.root, { FLOWGATE_EXEC_AUTH: 'none' }, { host: '127.0.0.1' })
+      expect((await app.app.request(`${origin}/exec/exit42`, { method: 'POST' })).status).toBe(200)
+    }
+  )
 })

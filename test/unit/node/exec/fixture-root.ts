@@ -37,6 +37,8 @@ const SCRIPTS: Record<string, string> = {
   spawner: '[ $# -gt 0 ] || set -- 300\nsleep 300 &\necho "$$ $!" > "$PIDFILE"\nsleep "$1"',
   flood: 'head -c "$1" /dev/zero | tr "\\0" "x"',
   endless: 'exec cat /dev/zero',
+  // Ignores SIGTERM (cat inherits the ignored disposition), so only SIGKILL or SIGPIPE stop it.
+  stubborn: "trap '' TERM\nexec cat /dev/zero",
   both: `printf 'out\\n'; printf 'err\\n' >&2; exit 3`,
   'sub/tool': 'echo sub',
 }

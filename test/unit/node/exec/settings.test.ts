@@ -129,6 +129,14 @@ describe('allow-list mode (exec.commands)', () => {
     expect((await app.run('..%2Froot%2Fecho')).status).toBe(404)
   })
 
+  it.each(['root/echo', 'echo', './root/echo'])(
+    'stops start-up for a relative path (%s), which would depend on the working directory',
+    (path) => {
+      const bad = JSON.stringify({ x: { path } })
+      expect(() => settings({ FLOWGATE_EXEC_COMMANDS: bad })).toThrow(/absolute path/)
+    }
+  )
+
   it('stops start-up for an entry whose file is not executable', () => {
     const bad = JSON.stringify({ x: { path: join(fixture.root, 'noexec') } })
     expect(() => settings({ FLOWGATE_EXEC_COMMANDS: bad })).toThrow(/not an executable/)

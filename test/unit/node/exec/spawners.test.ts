@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHelperSpawner } from '../../../../src/node/exec/helper-spawner.ts'
+import { runCommand } from '../../../../src/node/exec/run-command.ts'
+import { directSpawner, type Spawner } from '../../../../src/node/exec/spawner.ts'
 import { problemOf } from '../../app-harness.ts'
 import { buildExecApp, type ExecTestApp } from './exec-app.ts'
 import { createFixtureRoot, type FixtureRoot, groupEnded, running } from './fixture-root.ts'
@@ -94,6 +97,22 @@ describe.each([
     expect(body.stdout.content.length).toBe(4096)
   })
 
+  it('stops reading at the output cap, so a command ignoring SIGTERM cannot flood until the SIGKILL', async () => {
+    const patient = buildExecApp(fixture.root, {
+      ...LIMITS,
+      FLOWGATE_EXEC_KILL_GRACE_MS: '8000',
+      FLOWGATE_EXEC_SPAWN_HELPER: helper,
+    })
+    const started = Date.now()
+    const response = patient.run('stubborn', { stdout: { capture: true } })
+    const body = (await (await response).json()) as { return: number; truncated?: boolean }
+    await patient.exec.stop()
+    // Its next write fails (EPIPE) and it exits long before the SIGKILL (-9) would come.
+    expect(body.truncated).toBe(true)
+    expect(body.return).not.toBe(-9)
+    expect(Date.now() - started).toBeLessThan(4000)
+  }, 15_000)
+
   it('answers 500 when the kernel cannot start the file', async () => {
     expect((await problemOf(await t.run('badinterp'))).code).toBe('FG_ERR_EXEC_SPAWN_FAILED')
   })
@@ -119,5 +138,41 @@ describe('the spawn helper', () => {
     expect(await groupEnded(leader ?? 0)).toBe(true)
     expect((await t.run('exit42')).status).toBe(200)
     await t.exec.stop()
+  })
+})
+
+describe('a spawn that Node refuses synchronously (E2BIG for one argument over 128 KiB)', () => {
+  const start = (spawner: Spawner, args: string[]) =>
+    runCommand({
+      file: join(fixture.root, 'exit42'),
+      argv0: 'exit42',
+      args,
+      env: {},
+      cwd: fixture.root,
+      stdin: undefined,
+      capture: { stdout: false, stderr: false },
+      timeoutMs: 5000,
+      killGraceMs: 200,
+      maxOutputBytes: 1024,
+      signals: [],
+      spawner,
+    })
+
+  it('fails the run instead of leaving it never started (directly)', async () => {
+    const run = start(directSpawner, ['x'.repeat(200_000)])
+    await expect(run.started).rejects.toMatchObject({ code: 'E2BIG' })
+    await expect(run.done).rejects.toMatchObject({ code: 'E2BIG' })
+  })
+
+  it('fails the run and keeps the spawn helper (and its other runs) alive', async () => {
+    const helper = createHelperSpawner()
+    const first = await start(helper.spawner, []).done
+    const before = helperPids()
+    const refused = start(helper.spawner, ['x'.repeat(200_000)])
+    await expect(refused.started).rejects.toMatchObject({ code: 'E2BIG' })
+    await expect(refused.done).rejects.toMatchObject({ code: 'E2BIG' })
+    expect(helperPids()).toEqual(before)
+    expect((await start(helper.spawner, []).done).returnCode).toBe(first.returnCode)
+    await helper.stop()
   })
 })

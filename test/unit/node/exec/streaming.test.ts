@@ -109,6 +109,9 @@ describe('stream helpers', () => {
     ['text/event-stream', 'sse'],
     ['application/json, text/event-stream;q=0.5', 'sse'],
     ['application/json', undefined],
+    ['application/x-ndjson;q=0', undefined],
+    ['text/event-stream; q=0.000, application/json', undefined],
+    ['application/x-ndjson;q=0.01', 'ndjson'],
     [undefined, undefined],
   ])('Accept %s → %s', (accept, format) => {
     expect(streamFormat(accept)).toBe(format)

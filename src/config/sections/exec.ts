@@ -1,0 +1,105 @@
+/** @module Settings of the command execution API: [exec]. */
+import { z } from 'zod'
+import { byteSize, millis, port, setting, stringList } from '../setting.ts'
+
+/** An allow-listed command: absolute path, fixed leading args, a pattern every client arg must match. */
+const execCommand = z.strictObject({
+  path: z.string().startsWith('/', 'expected an absolute path'),
+  args: z.array(z.string()).default([]),
+  arg_pattern: z.string().optional(),
+  allow_options: z.boolean().default(false),
+  max_args: z.number().int().min(0).optional(),
+})
+const execCommands = () =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? parseJsonOr(value) : value),
+    z.record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/), execCommand)
+  )
+
+function parseJsonOr(value: string): unknown {
+  try {
+    return JSON.parse(value)
+  } catch {
+    return value
+  }
+}
+
+export const exec = z.strictObject({
+  enabled: setting(z.boolean().default(false), {
+    description: 'Serve the command execution API under /exec (Node-compatible runtimes).',
+  }),
+  root: setting(z.string().min(1).optional(), {
+    description: 'Directory whose executables may be run (httpexec EXEC_ROOT).',
+  }),
+  follow_links: setting(z.boolean().optional(), {
+    description:
+      'Allow the final path component to be a link pointing anywhere (httpexec FOLLOW_LINKS); false when unset here and in config_path.',
+  }),
+  config_path: setting(z.string().min(1).optional(), {
+    description: 'An httpexec TOML file (ALL-CAPS keys) to read exec settings from.',
+  }),
+  commands: setting(execCommands().optional(), {
+    description:
+      'Allow-list mode instead of a root: name → {path, args, arg_pattern, allow_options} (TOML table or JSON in the environment).',
+  }),
+  workdir: setting(z.string().min(1).optional(), {
+    description: "Working directory of commands (default: flowgate's own, as httpexec).",
+  }),
+  path: setting(z.string().min(1).default('/usr/local/bin:/usr/bin:/bin'), {
+    description: 'PATH every command gets; requests cannot change it.',
+  }),
+  lang: setting(z.string().min(1).default('C.UTF-8'), { description: 'LANG every command gets.' }),
+  env_passthrough: setting(stringList().default([]), {
+    description: "Names copied from flowgate's own environment to commands (nothing else is).",
+  }),
+  timeout_ms: setting(z.number().int().min(1).default(60_000), {
+    description: 'Longest run of a command; a request may only lower it (`timeout`, seconds).',
+  }),
+  kill_grace_ms: setting(millis().default(2_000), {
+    description: 'Time between SIGTERM and SIGKILL to the process group on timeout, disconnect or shutdown.',
+  }),
+  max_output_bytes: setting(byteSize().default(10 * 1024 ** 2), {
+    description: 'Cap per captured stream (buffered mode); the group is killed and `truncated` set.',
+  }),
+  max_stdin_bytes: setting(byteSize().default(8 * 1024 ** 2), {
+    description: 'Largest decoded stdin.',
+  }),
+  max_args: setting(z.number().int().min(0).default(1024), { description: 'Most arguments per request.' }),
+  max_env_vars: setting(z.number().int().min(0).default(128), {
+    description: 'Most environment variables per request.',
+  }),
+  max_argv_bytes: setting(byteSize().default(256 * 1024), {
+    description: 'Largest total of arguments plus request environment (the kernel limit is about 2 MiB).',
+  }),
+  max_concurrent: setting(z.number().int().min(1).default(16), {
+    description: 'Commands running at once; more get 429 with Retry-After.',
+  }),
+  max_concurrent_per_command: setting(z.number().int().min(1).default(4), {
+    description: 'Runs of one command at once; more get 429 with Retry-After.',
+  }),
+  auth: setting(z.enum(['required', 'none']).default('required'), {
+    description: 'Credentials for every run, or none (refused unless the listener is loopback-only).',
+  }),
+  tokens: setting(stringList().default([]), {
+    description: 'Bearer tokens as "id:sha256-hex-of-token:scope,scope" (scope: command, prefix/*, or *).',
+    secret: true,
+  }),
+  hmac_keys: setting(stringList().default([]), {
+    description: 'Request-signing keys as "id:key:scope,scope"; several allow rotation.',
+    secret: true,
+  }),
+  jwt_scope_claim: setting(z.string().min(1).optional(), {
+    description:
+      "Also accept the gateway's JWTs (auth.jwks_url, auth.issuer) as bearer credentials; this claim lists the commands they may run.",
+  }),
+  hmac_window_s: setting(z.number().int().min(1).max(3600).default(300), {
+    description: 'Largest clock difference accepted in a signed request timestamp.',
+  }),
+  spawn_helper: setting(z.boolean().default(true), {
+    description:
+      'On Node, start commands from a small helper process: much faster than forking the large server (see docs/PERFORMANCE.md).',
+  }),
+  serve_port: setting(port().default(8000), {
+    description: "Port of `flowgate exec serve` (hypercorn's default, which httpexec is usually run with).",
+  }),
+})

@@ -23,6 +23,26 @@ const env = (port: number) => ({
 
 let binaryDir = ''
 
+/** `wrangler dev` of one Worker on 127.0.0.1 (its workerd children share the process group). */
+const wranglerDev = (port: number, config: string, readyPath: string) =>
+  startServer(join(BIN, 'wrangler'), {
+    args: [
+      'dev',
+      '--config',
+      config,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      '0',
+      '--show-interactive-dev-session=false',
+    ],
+    port,
+    readyPath,
+    timeoutMs: 90_000,
+  })
+
 const entries: Entry[] = [
   {
     runtime: 'node',
@@ -48,21 +68,7 @@ const entries: Entry[] = [
   {
     runtime: 'workerd',
     gracefulExit: false,
-    start: (port) =>
-      startServer(join(BIN, 'wrangler'), {
-        args: [
-          'dev',
-          '--ip',
-          '127.0.0.1',
-          '--port',
-          String(port),
-          '--inspector-port',
-          '0',
-          '--show-interactive-dev-session=false',
-        ],
-        port,
-        timeoutMs: 90_000,
-      }),
+    start: (port) => wranglerDev(port, 'wrangler.toml', '/healthz'),
   },
   {
     runtime: 'bun',
@@ -74,24 +80,7 @@ const entries: Entry[] = [
     runtime: 'workerd',
     label: 'workerd task proxy Worker',
     gracefulExit: false,
-    start: (port) =>
-      startServer(join(BIN, 'wrangler'), {
-        args: [
-          'dev',
-          '--config',
-          'wrangler.task-proxy.toml',
-          '--ip',
-          '127.0.0.1',
-          '--port',
-          String(port),
-          '--inspector-port',
-          '0',
-          '--show-interactive-dev-session=false',
-        ],
-        port,
-        readyPath: '/readyz',
-        timeoutMs: 90_000,
-      }),
+    start: (port) => wranglerDev(port, 'wrangler.task-proxy.toml', '/readyz'),
   },
 ]
 

@@ -95,6 +95,19 @@ export const exec = z.strictObject({
   hmac_window_s: setting(z.number().int().min(1).max(3600).default(300), {
     description: 'Largest clock difference accepted in a signed request timestamp.',
   }),
+  run_as: setting(
+    z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$/,
+        'expected "user", "user:group", "uid" or "uid:gid"'
+      )
+      .optional(),
+    {
+      description:
+        'Run every command as this user ("user", "user:group", "uid" or "uid:gid"; group defaults to the user\'s primary group, supplementary groups are dropped). Needs root unless it is flowgate\'s own user; unset = flowgate\'s user, as httpexec.',
+    }
+  ),
   spawn_helper: setting(z.boolean().default(true), {
     description:
       'On Node, start commands from a small helper process: much faster than forking the large server (see docs/PERFORMANCE.md).',

@@ -103,6 +103,8 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
         args,
         env: childEnvironment(settings.baseEnv, request.environment),
         cwd: settings.workdir,
+        uid: settings.runAs?.uid,
+        gid: settings.runAs?.gid,
         stdin: request.stdin,
         capture: { stdout: request.stdout.capture, stderr: request.stderr.capture },
         timeoutMs: request.timeoutMs,

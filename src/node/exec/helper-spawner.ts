@@ -119,6 +119,8 @@ export function createHelperSpawner(): HelperSpawner {
       stdin: request.stdin,
       capture: { ...request.capture },
       maxOutputBytes: request.maxOutputBytes,
+      uid: request.uid,
+      gid: request.gid,
     })
     return {
       pause: () => send({ t: 'pause', id }),

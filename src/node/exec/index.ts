@@ -63,6 +63,7 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
     followLinks: settings.followLinks,
     auth: settings.authRequired ? 'required' : 'none',
     spawnHelper: helper !== undefined,
+    runAs: settings.runAs ? `${settings.runAs.uid}:${settings.runAs.gid}` : undefined,
   })
   const stop = async () => {
     shutdown.abort()

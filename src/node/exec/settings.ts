@@ -11,6 +11,7 @@ import type { TokenVerifier } from '../../lib/jwt-verifier.ts'
 import { type HmacCredential, parseHmacKeys, parseTokens, type TokenCredential } from './credentials.ts'
 import { baseEnvironment } from './environment.ts'
 import { readHttpexecFile } from './httpexec-file.ts'
+import { type RunAs, resolveRunAs } from './run-as.ts'
 
 export interface AllowedCommand {
   path: string
@@ -41,6 +42,8 @@ export interface ExecSettings {
   tokens: readonly TokenCredential[]
   hmacKeys: readonly HmacCredential[]
   hmacWindowS: number
+  /** exec.run_as resolved to ids; undefined = flowgate's own user. */
+  runAs?: RunAs
   /** Verifies the gateway's JWTs when exec.jwt_scope_claim is set. */
   jwt?: { verify: TokenVerifier; scopeClaim: string }
 }
@@ -137,6 +140,7 @@ export function resolveExecSettings(input: ExecSettingsInput): ExecSettings {
     tokens: parseTokens(exec.tokens),
     hmacKeys: parseHmacKeys(exec.hmac_keys),
     hmacWindowS: exec.hmac_window_s,
+    ...(exec.run_as !== undefined ? { runAs: resolveRunAs(exec.run_as) } : {}),
     ...jwtSettings(input.config),
   }
 }

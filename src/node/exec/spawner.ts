@@ -20,6 +20,9 @@ export interface SpawnRequest {
    * reading, so output is never read (or, in the helper, queued) much faster than it is used.
    */
   maxOutputBytes?: number | undefined
+  /** exec.run_as: Node (libuv) calls setgroups(0), setgid, setuid in the child before exec. */
+  uid?: number | undefined
+  gid?: number | undefined
 }
 
 export interface SpawnEvents {
@@ -60,6 +63,8 @@ export const directSpawner: Spawner = (request, events) => {
       detached: true,
       shell: false,
       windowsHide: true,
+      ...(request.uid !== undefined ? { uid: request.uid } : {}),
+      ...(request.gid !== undefined ? { gid: request.gid } : {}),
       stdio: [
         request.stdin ? 'pipe' : 'ignore',
         request.capture.stdout ? 'pipe' : 'ignore',

@@ -56,6 +56,15 @@ describe('flowgate exec', () => {
     expect(result.stderr).toContain('exec.auth')
   })
 
+  it('refuses to run commands as a user that does not exist, naming exec.run_as', () => {
+    const result = cli(['exec', 'serve', '--root', fixture.root], {
+      FLOWGATE_EXEC_AUTH: 'none',
+      FLOWGATE_EXEC_RUN_AS: 'no-such-user-flowgate',
+    })
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain('exec.run_as')
+  })
+
   it('serves /<command> from HTTPEXEC_EXEC_ROOT and kills running commands on SIGTERM, exiting 0', async () => {
     const port = await freePort()
     const server = await startServer(`${BIN}/node`, {

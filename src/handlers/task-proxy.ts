@@ -21,6 +21,8 @@ export interface TaskProxyOptions {
 }
 
 const POLL_LIMIT = 1_000
+/** Upstream answers up to this size are passed on as bytes rather than as a stream. */
+const SMALL_BODY_BYTES = 64 * 1024
 
 function pollParams(c: Context<AppEnv>): { workerid?: string; count: number; timeout: number } {
   const count = Number(c.req.query('count') ?? '1')
@@ -170,7 +172,13 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
     const headers = responseHeaders(response)
     // The body passes unchanged: keep its length (unless the runtime decoded an encoded body).
     const length = response.headers.get('content-length')
-    if (length !== null && !response.headers.has('content-encoding')) headers.set('content-length', length)
+    const decoded = response.headers.has('content-encoding')
+    if (length !== null && !decoded) headers.set('content-length', length)
+    // Small answers are read whole: a byte body is much cheaper for runtimes' HTTP servers to write
+    // than a stream (the Node adapter pumps streams chunk by chunk). Large ones keep streaming.
+    if (length !== null && !decoded && Number(length) <= SMALL_BODY_BYTES) {
+      return new Response(await response.arrayBuffer(), { status: response.status, headers })
+    }
     return new Response(response.body, { status: response.status, headers })
   })
   return app

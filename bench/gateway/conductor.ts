@@ -7,16 +7,15 @@
  *   node bench/gateway/conductor.ts [--duration 10] [--warmup 5] [--rounds 2] [--connections 32] [--threads 2]
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { cpus, loadavg, release, totalmem } from 'node:os'
-import { join } from 'node:path'
+import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { startConductor } from '../../test/engines/conductor.ts'
 import { installEngines } from '../../test/engines/install.ts'
 import { CONDUCTOR_VERSION } from '../../test/engines/versions.ts'
-import { BIN } from '../../test/integration/processes.ts'
 import { DEFINITIONS, LIST_BODY, LIST_PATH, TENANT } from './definitions.ts'
-import { IDENTITY, killAll, memoryMb, type Peer, startBare, startFlowgate, startOriginal } from './peers.ts'
-import { ensureWrk, stopWrk, type WrkFigures, wrk } from './wrk.ts'
+import { IDENTITY, killAll, type Peer, startBare, startFlowgate, startOriginal } from './peers.ts'
+import { goals, load, machine, type Row, type Scenario, summary, type Target, table } from './report.ts'
+import { ensureWrk, stopWrk } from './wrk.ts'
 
 const { values } = parseArgs({
   options: {
@@ -36,21 +35,6 @@ const threads = Number(values.threads)
 /** The pass-through read: Conductor's task definitions (the four this script registers). */
 const PASS = '/api/metadata/taskdefs'
 const TASKS = [`${TENANT}___fetch`, `${TENANT}___transform`, 'GLOBAL___notify', `${TENANT}___store`]
-
-type Scenario = 'pass' | 'list'
-interface Target {
-  peer: Peer
-  scenario: Scenario
-  rss: boolean
-  runs: WrkFigures[]
-}
-interface Row extends WrkFigures {
-  peer: string
-  scenario: Scenario
-  rssMb?: number
-  rewrites: boolean
-  perRound: number[]
-}
 
 let stopConductor: (() => Promise<void>) | undefined
 // Bounded in time: 10 targets, each warmed up once and measured once per round, plus Conductor's
@@ -143,93 +127,9 @@ async function verify(peer: Peer, scenario: Scenario): Promise<void> {
   if (first?.tasks?.[0]?.name !== task) fail(`${wf}: first task not ${task}`)
 }
 
-const load = (target: Target, duration: number) =>
-  wrk({
-    url: target.scenario === 'pass' ? target.peer.pass : target.peer.list,
-    headers: IDENTITY,
-    connections,
-    threads,
-    seconds: duration,
-  })
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
-}
-
-function summary(target: Target): Row {
-  const { peer, scenario, runs } = target
-  const row: Row = {
-    peer: peer.name,
-    scenario,
-    rewrites: peer.rewrites,
-    rps: median(runs.map((r) => r.rps)),
-    p50: median(runs.map((r) => r.p50)),
-    p99: median(runs.map((r) => r.p99)),
-    requests: runs.reduce((sum, r) => sum + r.requests, 0),
-    errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    perRound: runs.map((r) => Math.round(r.rps)),
-  }
-  if (target.rss) row.rssMb = memoryMb(peer.pid, 'VmHWM')
-  return row
-}
-
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '?')
-
-function table(rows: Row[], scenario: Scenario): string {
-  const of = (name: string) => rows.find((r) => r.scenario === scenario && r.peer.startsWith(name))
-  const original = of('original')?.rps ?? Number.NaN
-  const bare = of('bare')?.rps ?? Number.NaN
-  const lines = [
-    '| peer | req/s | × original | × bare proxy | p50 ms | p99 ms | peak RSS MB | errors | req/s per round |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
-  ]
-  for (const row of rows.filter((r) => r.scenario === scenario)) {
-    const note = scenario === 'list' && !row.rewrites ? ' (no rewrite)' : ''
-    lines.push(
-      `| ${row.peer}${note} | ${fmt(row.rps)} | ${fmt(row.rps / original, 2)} | ${fmt(row.rps / bare, 2)} | ${fmt(row.p50, 2)} | ${fmt(row.p99, 2)} | ${row.rssMb === undefined ? '—' : fmt(row.rssMb)} | ${row.errors} | ${row.perRound.join(' / ')} |`
-    )
-  }
-  return lines.join('\n')
-}
-
-function goals(rows: Row[]): string {
-  const rps = (peer: string, scenario: Scenario) =>
-    rows.find((r) => r.scenario === scenario && r.peer.startsWith(peer))?.rps ?? Number.NaN
-  const check = (label: string, value: number, goal: number) =>
-    `| ${label} | ${fmt(value, 2)}× | ≥ ${goal}× | ${value >= goal ? 'met' : 'missed'} |`
-  const shipped = rows.filter((r) => r.peer === 'flowgate (node)' || r.peer === 'flowgate (bun)')
-  const maxRss = Math.max(...shipped.map((r) => r.rssMb ?? 0))
-  const ratio = (a: string, b: string, scenario: Scenario) => rps(a, scenario) / rps(b, scenario)
-  return [
-    '| goal | measured | target | |',
-    '|---|---:|---:|---|',
-    check('pass-through, flowgate (node) / original', ratio('flowgate (node)', 'original', 'pass'), 1.5),
-    check('pass-through, flowgate (node) / bare proxy', ratio('flowgate (node)', 'bare', 'pass'), 0.6),
-    check('pass-through, flowgate (bun) / bare proxy', ratio('flowgate (bun)', 'bare', 'pass'), 2),
-    check('list rewrite, flowgate (node) / original', ratio('flowgate (node)', 'original', 'list'), 3),
-    check('list rewrite, flowgate (bun) / original', ratio('flowgate (bun)', 'original', 'list'), 3),
-    `| peak RSS under load, flowgate (node and bun) | ${fmt(maxRss)} MB | ≤ 150 MB | ${maxRss <= 150 ? 'met' : 'missed'} |`,
-  ].join('\n')
-}
-
-function machine(wrkVersion: string): string {
-  const cpu = cpus()
-  const version = (bin: string) => execFileSync(join(BIN, bin), ['--version'], { encoding: 'utf8' }).trim()
-  // java -version writes to stderr.
-  const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? ''
-  return [
-    `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}`,
-    `${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM`,
-    `Linux ${release()}`,
-    `Node ${version('node')}`,
-    `Bun ${version('bun')}`,
-    `Conductor OSS ${CONDUCTOR_VERSION} (in-memory persistence, JIT unrestricted, -Xmx1g, SerialGC)`,
-    java.split('\n')[0]?.trim() || 'Java ?',
-    wrkVersion,
-  ].join(', ')
-}
+/** `java -version` writes to stderr. */
+const javaVersion = () =>
+  spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr?.split('\n')[0]?.trim() || 'Java ?'
 
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim()
 
@@ -268,10 +168,10 @@ try {
       targets.push({ peer, scenario, rss: true, runs: [] })
     }
   }
-  for (const target of targets) if (warmup > 0) await load(target, warmup)
+  for (const target of targets) if (warmup > 0) await load(target, warmup, { connections, threads })
   for (let round = 1; round <= rounds; round++) {
     for (const target of targets) {
-      const figures = await load(target, seconds)
+      const figures = await load(target, seconds, { connections, threads })
       target.runs.push(figures)
       say(
         `round ${round} ${target.peer.name} ${target.scenario}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, errors ${figures.errors}, load ${loadavg()[0]?.toFixed(1)}`
@@ -289,7 +189,7 @@ const command = `npm run bench:gateway:conductor -- --duration ${seconds} --warm
 process.stdout.write(
   [
     `Run ${started.toISOString()} · \`${command}\``,
-    `Machine: ${machine(wrkVersion)}`,
+    `Machine: ${machine(wrkVersion, [`Conductor OSS ${CONDUCTOR_VERSION} (in-memory persistence, JIT unrestricted, -Xmx1g, SerialGC)`, javaVersion()])}`,
     `Load: wrk -t${threads} -c${connections} -d${seconds}s --latency, ${rounds} interleaved rounds after a ${warmup} s warm-up each; medians over the rounds; identity headers of an acme admin; Conductor started in ${conductorStarted.toFixed(0)} s with ${DEFINITIONS} workflow definitions and ${TASKS.length} task definitions registered.`,
     `uptime before: \`${uptimeBefore}\``,
     `uptime after: \`${uptimeAfter}\``,

@@ -1,0 +1,128 @@
+/**
+ * @module What both gateway benchmarks (run.ts, conductor.ts) share: a measured target, wrk load,
+ * medians over rounds, and the Markdown they print (tables, goals of the gateway issue, machine).
+ */
+import { execFileSync } from 'node:child_process'
+import { cpus, release, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { BIN } from '../../test/integration/processes.ts'
+import { IDENTITY, memoryMb, type Peer } from './peers.ts'
+import { type WrkFigures, wrk } from './wrk.ts'
+
+export type Scenario = 'pass' | 'list'
+
+export interface Target {
+  peer: Peer
+  scenario: Scenario
+  rss: boolean
+  runs: WrkFigures[]
+}
+
+export interface Row extends WrkFigures {
+  peer: string
+  scenario: Scenario
+  rssMb?: number
+  rewrites: boolean
+  /** req/s of each round, in order. */
+  perRound: number[]
+}
+
+/** One wrk measurement of a target, as an acme admin. */
+export function load(
+  target: Target,
+  duration: number,
+  options: { connections: number; threads: number }
+): Promise<WrkFigures> {
+  return wrk({
+    url: target.scenario === 'pass' ? target.peer.pass : target.peer.list,
+    headers: IDENTITY,
+    connections: options.connections,
+    threads: options.threads,
+    seconds: duration,
+  })
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+/** The medians of a target's rounds, with its peak RSS when it was sampled. */
+export function summary(target: Target): Row {
+  const { peer, scenario, runs } = target
+  const row: Row = {
+    peer: peer.name,
+    scenario,
+    rewrites: peer.rewrites,
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    perRound: runs.map((r) => Math.round(r.rps)),
+  }
+  if (target.rss) row.rssMb = memoryMb(peer.pid, 'VmHWM')
+  return row
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '?')
+
+export function table(rows: Row[], scenario: Scenario): string {
+  const of = (name: string) => rows.find((r) => r.scenario === scenario && r.peer.startsWith(name))
+  const original = of('original')?.rps ?? Number.NaN
+  const bare = of('bare')?.rps ?? Number.NaN
+  const lines = [
+    '| peer | req/s | × original | × bare proxy | p50 ms | p99 ms | peak RSS MB | errors | req/s per round |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  ]
+  for (const row of rows.filter((r) => r.scenario === scenario)) {
+    const note = scenario === 'list' && !row.rewrites ? ' (no rewrite)' : ''
+    lines.push(
+      `| ${row.peer}${note} | ${fmt(row.rps)} | ${fmt(row.rps / original, 2)} | ${fmt(row.rps / bare, 2)} | ${fmt(row.p50, 2)} | ${fmt(row.p99, 2)} | ${row.rssMb === undefined ? '—' : fmt(row.rssMb)} | ${row.errors} | ${row.perRound.join(' / ')} |`
+    )
+  }
+  return lines.join('\n')
+}
+
+/** The gateway issue's goals against the rows (plus the forwarder comparison when measured). */
+export function goals(rows: Row[]): string {
+  const rps = (peer: string, scenario: Scenario) =>
+    rows.find((r) => r.scenario === scenario && r.peer.startsWith(peer))?.rps ?? Number.NaN
+  const ratio = (a: string, b: string, scenario: Scenario) => rps(a, scenario) / rps(b, scenario)
+  const check = (label: string, value: number, goal: number) =>
+    `| ${label} | ${fmt(value, 2)}× | ≥ ${goal}× | ${value >= goal ? 'met' : 'missed'} |`
+  const shipped = rows.filter((r) => r.peer === 'flowgate (node)' || r.peer === 'flowgate (bun)')
+  const maxRss = Math.max(...shipped.map((r) => r.rssMb ?? 0))
+  const lines = [
+    '| goal | measured | target | |',
+    '|---|---:|---:|---|',
+    check('pass-through, flowgate (node) / original', ratio('flowgate (node)', 'original', 'pass'), 1.5),
+    check('pass-through, flowgate (node) / bare proxy', ratio('flowgate (node)', 'bare', 'pass'), 0.6),
+    check('pass-through, flowgate (bun) / bare proxy', ratio('flowgate (bun)', 'bare', 'pass'), 2),
+    check('list rewrite, flowgate (node) / original', ratio('flowgate (node)', 'original', 'list'), 3),
+    check('list rewrite, flowgate (bun) / original', ratio('flowgate (bun)', 'original', 'list'), 3),
+    `| peak RSS under load, flowgate (node and bun) | ${fmt(maxRss)} MB | ≤ 150 MB | ${maxRss <= 150 ? 'met' : 'missed'} |`,
+  ]
+  if (rows.some((r) => r.peer.startsWith('flowgate (node, platform'))) {
+    lines.push(
+      `| (the forwarder) pass-through, flowgate (node) / the same with platform fetch | ${fmt(ratio('flowgate (node)', 'flowgate (node, platform', 'pass'), 2)}× | — | |`
+    )
+  }
+  return lines.join('\n')
+}
+
+/** CPU, memory, kernel, runtimes and wrk, plus what a benchmark adds (`extra`) before wrk. */
+export function machine(wrkVersion: string, extra: string[] = []): string {
+  const cpu = cpus()
+  const version = (bin: string) => execFileSync(join(BIN, bin), ['--version'], { encoding: 'utf8' }).trim()
+  return [
+    `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}`,
+    `${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM`,
+    `Linux ${release()}`,
+    `Node ${version('node')}`,
+    `Bun ${version('bun')}`,
+    ...extra,
+    wrkVersion,
+  ].join(', ')
+}

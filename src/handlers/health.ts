@@ -51,7 +51,7 @@ export function health(options: HealthOptions): Hono<AppEnv> {
     if (report.ready) return c.json({ status: 'ready' as const, checks })
     const failing = report.checks.filter((check) => !check.ok)
     for (const check of failing)
-      c.var.logger.warn('readiness check failed', { check: check.name, error: check.error })
+      c.get('logger').warn('readiness check failed', { check: check.name, error: check.error })
     throw new AppError('FG_ERR_NOT_READY', {
       detail: `Failing checks: ${failing.map((check) => check.name).join(', ')}.`,
       errors: failing.map((check) => ({ where: check.name, message: 'check failed' })),

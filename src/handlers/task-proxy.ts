@@ -11,6 +11,7 @@ import { AppError } from '../errors.ts'
 import { Rotation, shares } from '../lib/fair-share.ts'
 import type { Logger } from '../lib/logger.ts'
 import type { TenantRegistry } from '../lib/tenant-registry.ts'
+import { bodyBytes } from '../proxy/buffered-body.ts'
 import { createUpstream, responseHeaders, type Upstream } from '../proxy/forward.ts'
 import { jsonResponse, readJson } from '../proxy/json-rewrite.ts'
 
@@ -105,7 +106,7 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
       const share = plan[i]
       if (!share) return
       if (result.status === 'rejected') {
-        skip(c.var.logger, share.tenant, result.reason)
+        skip(c.get('logger'), share.tenant, result.reason)
         return
       }
       tasks.push(...result.value)
@@ -129,7 +130,7 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
       )
       more.forEach((result, i) => {
         if (result.status === 'fulfilled') tasks.push(...result.value)
-        else skip(c.var.logger, second[i]?.tenant ?? '', result.reason)
+        else skip(c.get('logger'), second[i]?.tenant ?? '', result.reason)
       })
     }
     return jsonResponse(tasks)
@@ -153,19 +154,23 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
         )
         if (tasks.length > 0) return jsonResponse(tasks[0])
       } catch (error) {
-        skip(c.var.logger, tenant, error)
+        skip(c.get('logger'), tenant, error)
       }
     }
     return c.body(null, 204)
   })
 
   app.all('/api/*', async (c) => {
-    const url = new URL(c.req.url)
     const body = c.req.method === 'GET' || c.req.method === 'HEAD' ? null : c.req.raw.body
+    // Path and query pass exactly as the worker sent them (no re-encoding of its parameters).
+    // (c.req.path would be percent-decoded.)
+    const target = c.req.url
+    const pathAt = target.indexOf('/', target.indexOf('//') + 2)
+    const queryAt = target.indexOf('?', pathAt)
     const response = await upstream.call(c, {
       method: c.req.method,
-      path: url.pathname,
-      query: url.searchParams,
+      path: queryAt === -1 ? target.slice(pathAt) : target.slice(pathAt, queryAt),
+      query: queryAt === -1 ? '' : target.slice(queryAt + 1),
       body,
       ...(c.req.header('content-type') ? { contentType: c.req.header('content-type') } : {}),
     })
@@ -173,11 +178,11 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
     // The body passes unchanged: keep its length (unless the runtime decoded an encoded body).
     const length = response.headers.get('content-length')
     const decoded = response.headers.has('content-encoding')
-    if (length !== null && !decoded) headers.set('content-length', length)
+    if (length !== null && !decoded) headers['content-length'] = length
     // Small answers are read whole: a byte body is much cheaper for runtimes' HTTP servers to write
     // than a stream (the Node adapter pumps streams chunk by chunk). Large ones keep streaming.
     if (length !== null && !decoded && Number(length) <= SMALL_BODY_BYTES) {
-      return new Response(await response.arrayBuffer(), { status: response.status, headers })
+      return new Response(await bodyBytes(response), { status: response.status, headers })
     }
     return new Response(response.body, { status: response.status, headers })
   })

@@ -29,8 +29,14 @@ function header(name: string, help: string, type: string): string {
   return `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n`
 }
 
+/** One key per label set whatever the order of its names; length prefixes keep it unambiguous. */
 function keyOf(labels: Labels): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)))
+  let key = ''
+  for (const name of Object.keys(labels).sort()) {
+    const value = labels[name] ?? ''
+    key += `${name.length}:${name}${value.length}:${value}`
+  }
+  return key
 }
 
 /** A monotonically increasing count per label set. */

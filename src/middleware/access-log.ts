@@ -15,11 +15,11 @@ export const accessLog = (options: AccessLogOptions): MiddlewareHandler<AppEnv> 
   const enabled = options.enabled ?? true
   return async function accessLog(c, next) {
     const started = performance.now()
-    const requestLogger = logger.child({ requestId: c.var.requestId })
+    const requestLogger = logger.child({ requestId: c.get('requestId') })
     c.set('logger', requestLogger)
     await next()
     if (!enabled) return
-    const principal = c.var.principal
+    const principal = c.get('principal')
     const status = c.res.status
     const fields = {
       method: c.req.method,

@@ -27,13 +27,13 @@ function asAppError(error: unknown): AppError {
 export const errorHandler = (fallbackLogger: Logger): ErrorHandler<AppEnv> =>
   function errorHandler(error, c) {
     const appError = asAppError(error)
-    const logger = c.var.logger ?? fallbackLogger
+    const logger = c.get('logger') ?? fallbackLogger
     if (appError.status >= 500) {
       logger.error('request failed', { code: appError.code, error: appError.cause ?? error })
     } else if (appError.cause !== undefined) {
       logger.debug('request rejected', { code: appError.code, error: appError.cause })
     }
-    return problemResponse(appError, c.var.requestId)
+    return problemResponse(appError, c.get('requestId'))
   }
 
 /** `app.notFound`: 404 problem+json for any path no route serves. */
@@ -42,7 +42,7 @@ export const notFound = (): NotFoundHandler<AppEnv> =>
     c.set('unmatched', true)
     return problemResponse(
       new AppError('FG_ERR_HTTP_NOT_FOUND', { detail: 'No route serves this method and path.' }),
-      c.var.requestId
+      c.get('requestId')
     )
   }
 
@@ -56,6 +56,6 @@ export const methodNotAllowed = (app: Hono<AppEnv>): MiddlewareHandler<AppEnv> =
           detail: `${c.req.method} is not allowed here; use ${methods.join(', ')}.`,
           headers: { allow: methods.join(', ') },
         }),
-        c.var.requestId
+        c.get('requestId')
       ),
   }) as MiddlewareHandler<AppEnv>

@@ -105,7 +105,7 @@ export const identity = (options: IdentityOptions): MiddlewareHandler<AppEnv> =>
 
   return async function identity(c, next) {
     // Nested gateway apps share one identity: it is established once per request.
-    if (c.var.principal) return next()
+    if (c.get('principal')) return next()
     if (mode === 'headers')
       c.set(
         'principal',

@@ -15,7 +15,7 @@ export function forbidden(denyStatus: 403 | 427, detail: string): AppError {
 
 /** The principal set by identity(); a route without it is a wiring bug. */
 export function principalOf(c: Context<AppEnv>): Principal {
-  const principal = c.var.principal
+  const principal = c.get('principal')
   if (!principal) throw new Error('rbac: identity() must run before this route')
   return principal
 }

@@ -19,7 +19,13 @@ export const requestId = (options: RequestIdOptions = {}): MiddlewareHandler<App
     const id = inbound && inbound.length <= maxLength && SAFE_ID.test(inbound) ? inbound : crypto.randomUUID()
     c.set('requestId', id)
     await next()
-    // c.header() copies a response whose headers are immutable (Response.redirect(), fetch()).
-    c.header('x-request-id', id)
+    // Set in place where the headers allow it: c.header() on a finished response makes hono copy
+    // it (and makes @hono/node-server build a full Response for its light one) on every request.
+    // Immutable headers (Response.redirect(), an engine answer passed on as is) take the copy.
+    try {
+      c.res.headers.set('x-request-id', id)
+    } catch {
+      c.header('x-request-id', id)
+    }
   }
 }

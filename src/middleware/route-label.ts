@@ -8,7 +8,7 @@ export const UNMATCHED_ROUTE = '(unmatched)'
 
 /** The matched pattern (`/api/workflow/:id`), never the raw path, to keep label sets bounded. */
 export function routeLabel(c: Context<AppEnv>): string {
-  if (c.var.unmatched) return UNMATCHED_ROUTE
+  if (c.get('unmatched')) return UNMATCHED_ROUTE
   const path = routePath(c, -1)
   return path === '' || path === '*' || path === '/*' ? UNMATCHED_ROUTE : path
 }

@@ -5,6 +5,7 @@
  * AbortSignal.timeout() cost several times more per call on Node and kept a timer for the whole
  * deadline after every call.
  */
+import { bufferedBody } from './buffered-body.ts'
 
 export interface CallSignal {
   signal: AbortSignal
@@ -34,7 +35,8 @@ export function callSignal(client: AbortSignal, timeoutMs: number): CallSignal {
  * deadline keeps covering a body that streams after the handler returned).
  */
 export function releasedAtEnd(response: Response, release: () => void): Response {
-  const source = response.body
+  // A body already read whole (buffered-body.ts) has nothing left to cover.
+  const source = bufferedBody(response) ? null : response.body
   if (!source) {
     release()
     return response

@@ -37,7 +37,8 @@ export interface UpstreamCall {
   method?: string
   /** Path below the base URL, starting with `/`. */
   path: string
-  query?: URLSearchParams
+  /** Parameters to send, or a query string passed on exactly as the client wrote it (no `?`). */
+  query?: URLSearchParams | string
   /** Serialised as the JSON body. */
   json?: unknown
   /** A raw body, streamed as it is (with its content type). */
@@ -56,24 +57,26 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init))
   return {
     async call(c, call) {
-      const url = new URL(`${base}${call.path}`)
-      if (call.query) url.search = call.query.toString()
-      const headers = new Headers()
+      const search = call.query === undefined ? '' : call.query.toString()
+      const url = new URL(`${base}${call.path}${search === '' ? '' : `?${search}`}`)
+      // A plain record: the header names are known lower-case ones, and a Headers object would
+      // only be taken apart again by the forwarder.
+      const headers: Record<string, string> = {}
       for (const name of REQUEST_HEADERS) {
         const value = c.req.header(name)
-        if (value !== undefined) headers.set(name, value)
+        if (value !== undefined) headers[name] = value
       }
-      headers.set('x-request-id', c.var.requestId)
-      const incoming = new URL(c.req.url)
-      headers.set('x-forwarded-proto', incoming.protocol.replace(':', ''))
-      headers.set('x-forwarded-host', c.req.header('host') ?? incoming.host)
+      headers['x-request-id'] = c.get('requestId')
+      const incoming = c.req.url
+      headers['x-forwarded-proto'] = incoming.slice(0, incoming.indexOf(':'))
+      headers['x-forwarded-host'] = c.req.header('host') ?? new URL(incoming).host
       let body: BodyInit | null = null
       if (call.json !== undefined) {
         body = JSON.stringify(call.json)
-        headers.set('content-type', 'application/json')
+        headers['content-type'] = 'application/json'
       } else if (call.body !== undefined && call.body !== null) {
         body = call.body
-        headers.set('content-type', call.contentType ?? 'application/octet-stream')
+        headers['content-type'] = call.contentType ?? 'application/octet-stream'
       }
       const timeoutMs = call.timeoutMs ?? options.timeoutMs
       const { signal, release } = callSignal(c.req.raw.signal, timeoutMs)
@@ -87,7 +90,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         }
         if (body instanceof ReadableStream) init.duplex = 'half'
         const response = await doFetch(url, init)
-        c.var.logger?.debug('upstream', {
+        c.get('logger')?.debug('upstream', {
           method: init.method,
           path: call.path,
           status: response.status,
@@ -106,12 +109,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   }
 }
 
-/** The engine's response headers a client may see. */
-export function responseHeaders(response: Response): Headers {
-  const headers = new Headers()
+/** The engine's response headers a client may see (a plain record: cheaper to build and to send). */
+export function responseHeaders(response: Response): Record<string, string> {
+  const headers: Record<string, string> = {}
+  const source = response.headers
   for (const name of RESPONSE_HEADERS) {
-    const value = response.headers.get(name)
-    if (value !== null) headers.set(name, value)
+    const value = source.get(name)
+    if (value !== null) headers[name] = value
   }
   return headers
 }

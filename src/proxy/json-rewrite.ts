@@ -4,43 +4,65 @@
  */
 import { AppError } from '../errors.ts'
 import { SEPARATOR } from '../lib/naming.ts'
+import { bufferedBody } from './buffered-body.ts'
 import { responseHeaders } from './forward.ts'
+
+const TOO_LARGE = 'The engine answer is too large to rewrite.'
 
 /** Reads a body as text, failing with 502 when it exceeds `limit` bytes. */
 export async function readBounded(response: Response, limit: number): Promise<string> {
-  if (!response.body) return ''
+  return new TextDecoder().decode(await readBoundedBytes(response, limit))
+}
+
+/** Reads a body as bytes (one copy), failing with 502 when it exceeds `limit` bytes. */
+export async function readBoundedBytes(response: Response, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+  const whole = bufferedBody(response)
+  if (whole) {
+    if (whole.byteLength > limit) throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: TOO_LARGE })
+    return whole
+  }
+  if (!response.body) return new Uint8Array(0)
   const declared = Number(response.headers.get('content-length') ?? '0')
   if (declared > limit) {
     await response.body.cancel()
-    throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: 'The engine answer is too large to rewrite.' })
+    throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: TOO_LARGE })
   }
   const reader = response.body.getReader()
-  // Decoded chunk by chunk: no second copy of the whole body before it becomes text.
-  const decoder = new TextDecoder()
-  let text = ''
+  const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read().catch((error: unknown) => {
-      // The deadline (or a broken connection) can strike while the body streams in.
-      const timedOut = error instanceof Error && error.name === 'TimeoutError'
-      throw new AppError(timedOut ? 'FG_ERR_UPSTREAM_TIMEOUT' : 'FG_ERR_UPSTREAM_UNAVAILABLE', {
-        cause: error,
-      })
-    })
+    const { done, value } = await reader.read().catch(upstreamReadFailed)
     if (done) break
     size += value.byteLength
     if (size > limit) {
       await reader.cancel()
-      throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: 'The engine answer is too large to rewrite.' })
+      throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: TOO_LARGE })
     }
-    text += decoder.decode(value, { stream: true })
+    chunks.push(value)
   }
-  return text + decoder.decode()
+  if (chunks.length === 1) return chunks[0] as Uint8Array<ArrayBuffer>
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return bytes
+}
+
+/** The deadline (or a broken connection) can strike while the body streams in. */
+function upstreamReadFailed(error: unknown): never {
+  const timedOut = error instanceof Error && error.name === 'TimeoutError'
+  throw new AppError(timedOut ? 'FG_ERR_UPSTREAM_TIMEOUT' : 'FG_ERR_UPSTREAM_UNAVAILABLE', { cause: error })
 }
 
 /** Parses a JSON body (bounded); an empty body is undefined; anything else non-JSON → 502. */
 export async function readJson(response: Response, limit: number): Promise<unknown> {
-  const text = await readBounded(response, limit)
+  return parseEngineJson(await readBounded(response, limit))
+}
+
+/** Parses JSON text the engine sent; empty is undefined; anything else non-JSON → 502. */
+export function parseEngineJson(text: string): unknown {
   if (text.trim() === '') return undefined
   try {
     return JSON.parse(text) as unknown

@@ -19,6 +19,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { pipeline, Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
+import { bufferedResponse } from '../proxy/buffered-body.ts'
 
 export interface NodeFetchOptions {
   /** Sockets per upstream host:port (in use + idle); further calls queue. */
@@ -135,8 +136,30 @@ function send(attempt: Attempt, agent: HttpAgent): Promise<Response> {
     const done = () => signal?.removeEventListener('abort', onAbort)
     const req: ClientRequest = requestFn(url, { method, headers, agent }, (res) => {
       response = res
-      settled = true
-      resolve(toResponse(res, method, done, () => signal?.reason))
+      if (!bufferable(res, method)) {
+        settled = true
+        resolve(toResponse(res, method, done, () => signal?.reason))
+        return
+      }
+      // A small answer of known length is read whole before the call resolves (see SMALL_BODY).
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.once('end', () => {
+        if (settled) return
+        settled = true
+        done()
+        const bytes = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)) as Uint8Array<ArrayBuffer>
+        resolve(bufferedResponse(bytes, { status: res.statusCode ?? 502, headers: headerRecord(res) }))
+      })
+      const fail = (error: Error) => {
+        if (settled) return
+        settled = true
+        done()
+        // Destroyed by onAbort (which may run this first): the signal's reason, as fetch does.
+        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }))
+      }
+      res.once('error', fail)
+      res.once('aborted', () => fail(new Error('the engine closed the connection mid-answer')))
     })
     req.on('error', (error) => {
       if (settled) return
@@ -196,6 +219,43 @@ function toBody(body: BodyInit | null | undefined, headers: Record<string, strin
   throw new TypeError('unsupported request body')
 }
 
+/**
+ * Answers up to this size with a Content-Length and no content coding are read whole and handed
+ * on as bytes (with the buffered-body hint): for the many small answers of an engine API a web
+ * stream per answer costs more than the answer. Larger or chunked answers stream.
+ */
+const SMALL_BODY = 64 * 1024
+
+function bufferable(res: IncomingMessage, method: string): boolean {
+  const status = res.statusCode ?? 502
+  if (method === 'HEAD' || NULL_BODY.has(status) || res.headers['content-encoding'] !== undefined)
+    return false
+  const length = res.headers['content-length']
+  return length !== undefined && /^\d{1,9}$/.test(length) && Number(length) <= SMALL_BODY
+}
+
+/**
+ * The answer's headers as a record (names lower-case, repeats as node:http keeps them):
+ * @hono/node-server's light Response keeps a record as it is until someone asks for `headers`.
+ * Set-Cookie cannot be joined, so an answer with one gets a real Headers.
+ */
+function headerRecord(res: IncomingMessage): Record<string, string> | Headers {
+  const record: Record<string, string> = {}
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value === undefined) continue
+    if (typeof value !== 'string') return responseHeaders(res)
+    record[name] = value
+  }
+  return record
+}
+
+function responseHeaders(res: IncomingMessage): Headers {
+  const headers = new Headers()
+  const raw = res.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string)
+  return headers
+}
+
 function toResponse(
   res: IncomingMessage,
   method: string,
@@ -203,9 +263,7 @@ function toResponse(
   abortReason: () => unknown
 ): Response {
   const status = res.statusCode ?? 502
-  const headers = new Headers()
-  const raw = res.rawHeaders
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string)
+  const headers = responseHeaders(res)
   if (NULL_BODY.has(status) || method === 'HEAD') {
     res.resume()
     res.once('end', done)

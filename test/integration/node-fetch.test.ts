@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import { createLogger } from '../../src/lib/logger.ts'
+import { bufferedBody } from '../../src/proxy/buffered-body.ts'
 import { serveNode } from '../../src/runtime/node.ts'
 import { createNodeFetch } from '../../src/runtime/node-fetch.ts'
 import { freePort } from './processes.ts'
@@ -212,12 +214,90 @@ describe('the Node forwarder (node:http with keep-alive)', () => {
 
   it('errors the body when the server drops the connection mid-answer', async () => {
     handler = (_req, res) => {
-      res.writeHead(200, { 'content-length': '100' })
+      res.writeHead(200, { 'content-length': String(1024 * 1024) })
       res.write('short')
       setTimeout(() => res.socket?.destroy(), 20)
     }
     const response = await nodeFetch(`${base}/cut`)
     await expect(response.text()).rejects.toThrow()
+  })
+})
+
+describe('the Node forwarder reading small answers whole', () => {
+  it('hands a small answer of known length on as bytes, with the buffered-body hint', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '11' })
+      res.write('{"ok":')
+      setTimeout(() => res.end('true}'), 10)
+    }
+    const response = await nodeFetch(`${base}/small`)
+    expect(new TextDecoder().decode(bufferedBody(response))).toBe('{"ok":true}')
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect(await response.json()).toEqual({ ok: true })
+  })
+
+  it.each([
+    [
+      'chunked',
+      (res: ServerResponse) => {
+        res.write('no ')
+        res.end('length')
+      },
+    ],
+    [
+      'over 64 KiB',
+      (res: ServerResponse) => {
+        res.setHeader('content-length', String(64 * 1024 + 1))
+        res.end(Buffer.alloc(64 * 1024 + 1, 97))
+      },
+    ],
+  ])('streams an answer that is %s (no hint)', async (_kind, answer) => {
+    handler = (_req, res) => answer(res)
+    const response = await nodeFetch(`${base}/stream`)
+    expect(bufferedBody(response)).toBeUndefined()
+    expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0)
+  })
+
+  it('decodes a content-coded small answer rather than passing its raw bytes', async () => {
+    const packed = gzipSync('hello, decoded')
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': String(packed.byteLength) })
+      res.end(packed)
+    }
+    const response = await nodeFetch(`${base}/gz`)
+    expect(bufferedBody(response)).toBeUndefined()
+    expect(await response.text()).toBe('hello, decoded')
+  })
+
+  it('rejects with the TimeoutError when the deadline passes while a small answer is read', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-length': '100' })
+      res.write('only part')
+    }
+    const error = await nodeFetch(`${base}/slow-small`, { signal: AbortSignal.timeout(100) }).catch((e) => e)
+    expect((error as DOMException).name).toBe('TimeoutError')
+  })
+
+  it('rejects with "fetch failed" when the server drops the connection during a small answer', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-length': '100' })
+      res.write('short')
+      setTimeout(() => res.socket?.destroy(), 20)
+    }
+    const error = await nodeFetch(`${base}/cut-small`).catch((e) => e)
+    expect(error).toBeInstanceOf(TypeError)
+    expect((error as TypeError).message).toBe('fetch failed')
+  })
+
+  it('keeps repeated Set-Cookie values of a small answer apart', async () => {
+    handler = (_req, res) => {
+      res.setHeader('set-cookie', ['a=1', 'b=2'])
+      res.setHeader('content-length', '2')
+      res.end('ok')
+    }
+    const response = await nodeFetch(`${base}/cookies`)
+    expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2'])
+    expect(await response.text()).toBe('ok')
   })
 })
 

@@ -1,14 +1,15 @@
 /** @module Workflow definitions: list, get, create, update, delete — tenant-prefixed and label-checked. */
 import { Hono } from 'hono'
 import { z } from 'zod'
-import type { AppEnv } from '../../env.ts'
+import type { AppEnv, Principal } from '../../env.ts'
 import { AppError } from '../../errors.ts'
 import { defVisibleTo } from '../../lib/labels.ts'
 import { prefix } from '../../lib/naming.ts'
 import type { OpenApiRegistry } from '../../lib/openapi.ts'
+import { RewriteMemo } from '../../lib/rewrite-memo.ts'
 import { stripDef, tenantizeDef } from '../../lib/workflow-def.ts'
 import { forbidden, principalOf, requireAdmin } from '../../middleware/rbac.ts'
-import { jsonResponse } from '../../proxy/json-rewrite.ts'
+import { jsonResponse, parseEngineJson, passThrough, readBoundedBytes } from '../../proxy/json-rewrite.ts'
 import {
   callJson,
   forwardScrubbed,
@@ -32,15 +33,22 @@ export function metadataWorkflowRoutes(gateway: GatewayContext, openapi: OpenApi
   const admin = requireAdmin({ denyStatus: gateway.denyStatus })
 
   documentGateway(openapi, 'get', '/metadata/workflow', 'List the workflow definitions visible to the caller')
+  // The list is the one large answer read on every page load: its rewrite is remembered per
+  // kind of caller while the engine keeps answering the same bytes (lib/rewrite-memo.ts).
+  const listMemo = new RewriteMemo({ maxViews: 32, maxBytes: 16 * 1024 * 1024 })
   app.get('/metadata/workflow', async (c) => {
     const principal = principalOf(c)
-    const result = await callJson(c, gateway, { path: '/api/metadata/workflow' })
-    if (!result.ok) return result.response
-    const defs = Array.isArray(result.body) ? result.body : []
-    const visible = defs
-      .map((def) => stripDef(def, principal.tenant))
-      .filter((def) => def !== undefined && defVisibleTo(principal, def.description))
-    return jsonResponse(visible)
+    const response = await gateway.upstream.call(c, { path: '/api/metadata/workflow' })
+    if (!response.ok) return passThrough(response, principal.tenant, gateway.rewriteLimit)
+    const source = await readBoundedBytes(response, gateway.rewriteLimit)
+    const body = listMemo.rewrite(source, viewKey(principal), () => {
+      const parsed = parseEngineJson(new TextDecoder().decode(source))
+      const visible = (Array.isArray(parsed) ? parsed : [])
+        .map((def) => stripDef(def, principal.tenant))
+        .filter((def) => def !== undefined && defVisibleTo(principal, def.description))
+      return new TextEncoder().encode(JSON.stringify(visible))
+    })
+    return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } })
   })
 
   documentGateway(
@@ -122,4 +130,13 @@ export function parseVersion(version: string | undefined): URLSearchParams {
   return parsed.data.version === undefined
     ? new URLSearchParams()
     : new URLSearchParams({ version: parsed.data.version })
+}
+
+/**
+ * Everything besides the engine's answer that decides which definitions a caller sees, and how:
+ * the tenant, and for non-admins the groups and roles their labels are matched against.
+ */
+function viewKey(principal: Principal): string {
+  if (principal.isAdmin) return JSON.stringify([principal.tenant, true])
+  return JSON.stringify([principal.tenant, false, [...principal.groups].sort(), [...principal.roles].sort()])
 }

@@ -167,6 +167,15 @@ describe('task proxy single polls and pass-through', () => {
     expect(call?.headers.get('x-request-id')).toMatch(/.+/)
   })
 
+  it('passes the path and query exactly as the worker encoded them (no decoding, no re-encoding)', async () => {
+    const engine = conductor({})
+    const target = '/api/tasks/queue/sizes/GLOBAL___a%2Fb?taskType=GLOBAL___x&x=a+b%20c&y=%2F&z'
+    const response = await proxy(engine.fakeFetch).request(target)
+    expect(response.status).toBe(201)
+    expect(response.headers.get('x-request-id')).toMatch(/.+/)
+    expect(engine.others.map((call) => call.path)).toEqual([target])
+  })
+
   it('answers 404 for paths outside /api without calling Conductor', async () => {
     const engine = conductor({})
     expect((await proxy(engine.fakeFetch).request('/admin')).status).toBe(404)

@@ -167,6 +167,6 @@ describe('responseHeaders', () => {
         },
       })
     )
-    expect(Object.fromEntries(headers)).toEqual({ 'content-type': 'application/json', etag: '"1"' })
+    expect(headers).toEqual({ 'content-type': 'application/json', etag: '"1"' })
   })
 })

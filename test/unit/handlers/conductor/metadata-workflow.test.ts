@@ -42,6 +42,51 @@ describe.each(['acme', 'globex'])('workflow definitions of tenant %s', (tenant) 
     })
   })
 
+  describe('GET /api/metadata/workflow, remembered rewrite', () => {
+    const names = async (world: ReturnType<typeof buildGateway>, user: typeof admin) =>
+      (await jsonOf<Def[]>(await call(world, user, 'GET', '/api/metadata/workflow')))
+        .map((def) => def.name)
+        .sort()
+
+    it('asks Conductor every time and gives each kind of caller its own view, in any order', async () => {
+      const world = buildGateway()
+      for (let round = 0; round < 2; round++) {
+        expect(await names(world, operator)).toEqual(['labelled', 'notifier'])
+        expect(await names(world, admin)).toEqual(['labelled', 'notifier', 'private'])
+        const theirs = await names(world, adminOf(foreign))
+        expect(theirs.length).toBeGreaterThan(0)
+        const text = JSON.stringify(
+          await jsonOf(await call(world, adminOf(foreign), 'GET', '/api/metadata/workflow'))
+        )
+        expect(text).not.toContain(tenant)
+      }
+      expect(world.conductor.calls('GET', '/api/metadata/workflow')).toHaveLength(8)
+    })
+
+    it('shows a definition created in between (new bytes from Conductor, new rewrite)', async () => {
+      const world = buildGateway()
+      expect(await names(world, admin)).not.toContain('fresh')
+      const created = await call(world, admin, 'POST', '/api/metadata/workflow', {
+        body: {
+          name: 'fresh',
+          version: 1,
+          tasks: [{ name: 'GLOBAL___notify', taskReferenceName: 'n', type: 'SIMPLE' }],
+        },
+      })
+      expect(created.status).toBeLessThan(300)
+      expect(await names(world, admin)).toContain('fresh')
+      expect(await names(world, adminOf(foreign))).not.toContain('fresh')
+    })
+
+    it('keeps views apart for non-admins with other groups', async () => {
+      const world = buildGateway()
+      const stranger = { ...operator, user: 'stranger@example.com', groups: 'nobody' }
+      expect(await names(world, operator)).toEqual(['labelled', 'notifier'])
+      expect(await names(world, stranger)).toEqual([])
+      expect(await names(world, operator)).toEqual(['labelled', 'notifier'])
+    })
+  })
+
   describe('GET /api/metadata/workflow/:name', () => {
     it('returns an admin the definition de-prefixed, asking Conductor for the prefixed name and version', async () => {
       const world = buildGateway()

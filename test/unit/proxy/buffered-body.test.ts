@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { bodyBytes, bufferedBody, bufferedResponse } from '../../../src/proxy/buffered-body.ts'
+import { releasedAtEnd } from '../../../src/proxy/call-signal.ts'
+import { readBounded } from '../../../src/proxy/json-rewrite.ts'
+
+describe('buffered engine answers', () => {
+  it('carry their bytes beside an ordinary, readable body', async () => {
+    const bytes = new TextEncoder().encode('{"a":1}')
+    const response = bufferedResponse(bytes, { status: 201, headers: { 'content-type': 'application/json' } })
+    expect(bufferedBody(response)).toBe(bytes)
+    expect(await bodyBytes(response)).toBe(bytes)
+    expect(response.status).toBe(201)
+    expect(await response.json()).toEqual({ a: 1 })
+  })
+
+  it('are read from the stream when the hint is absent', async () => {
+    const response = new Response('plain')
+    expect(bufferedBody(response)).toBeUndefined()
+    expect(new TextDecoder().decode(await bodyBytes(response))).toBe('plain')
+  })
+
+  it('release the call signal at once (nothing left to stream)', () => {
+    let released = 0
+    const response = bufferedResponse(new Uint8Array(3), { status: 200 })
+    expect(releasedAtEnd(response, () => released++)).toBe(response)
+    expect(released).toBe(1)
+  })
+
+  it('still obey the rewrite bound', async () => {
+    const response = bufferedResponse(new Uint8Array(11), { status: 200 })
+    await expect(readBounded(response, 10)).rejects.toMatchObject({ status: 502 })
+    expect(await readBounded(bufferedResponse(new TextEncoder().encode('ok'), { status: 200 }), 10)).toBe(
+      'ok'
+    )
+  })
+})

@@ -13,7 +13,15 @@ import { startConductor } from '../../test/engines/conductor.ts'
 import { installEngines } from '../../test/engines/install.ts'
 import { CONDUCTOR_VERSION } from '../../test/engines/versions.ts'
 import { DEFINITIONS, LIST_BODY, LIST_PATH, TENANT } from './definitions.ts'
-import { IDENTITY, killAll, type Peer, startBare, startFlowgate, startOriginal } from './peers.ts'
+import {
+  buildFlowgate,
+  IDENTITY,
+  killAll,
+  type Peer,
+  startBare,
+  startFlowgate,
+  startOriginal,
+} from './peers.ts'
 import { goals, load, machine, type Row, type Scenario, summary, type Target, table } from './report.ts'
 import { ensureWrk, stopWrk } from './wrk.ts'
 
@@ -134,6 +142,7 @@ const javaVersion = () =>
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim()
 
 const wrkVersion = ensureWrk()
+buildFlowgate()
 const started = new Date()
 const uptimeBefore = uptime()
 const peers: Peer[] = []

@@ -51,6 +51,23 @@ export const LIST_BODY = Buffer.from(
   JSON.stringify(Array.from({ length: DEFINITIONS }, (_, i) => definition(i)))
 )
 
+const STAMP_AT = LIST_BODY.indexOf('1700000000000')
+let served = 0
+
+/**
+ * The list as an engine whose definitions keep changing would send it: a fresh copy on every call
+ * with the first definition's createTime counting up (same size, valid JSON), so nothing that
+ * remembers an earlier answer can reuse its work.
+ */
+export function changedListBody(): Buffer {
+  const body = Buffer.from(LIST_BODY)
+  body.write(String(1_700_000_000_000 + (++served % 1_000_000)), STAMP_AT, 'latin1')
+  return body
+}
+
+/** Requests carrying this header get changedListBody() (flowgate forwards `traceparent`). */
+export const CHANGING = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }
+
 /** The answer of every other path (a queue-size lookup in shape). */
 export const SMALL_BODY = Buffer.from(JSON.stringify({ GLOBAL___notify: 0 }))
 

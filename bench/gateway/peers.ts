@@ -2,9 +2,10 @@
  * @module The processes bench/gateway starts: each in its own process group on 127.0.0.1, waited
  * for until it answers, stopped as a group (SIGTERM, then SIGKILL).
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { distFresh } from '../../scripts/dist.js'
 import { BIN, freePort, groupGone, ROOT } from '../../test/integration/processes.ts'
 import { LIST_PATH, PASS_PATH, TENANT } from './definitions.ts'
 
@@ -122,13 +123,11 @@ export async function startBare(upstream: string): Promise<Peer> {
 }
 
 /**
- * flowgate serve (Node, serveNode with its node:http forwarder), the same on Node with the
- * platform's fetch (the baseline), or src/runtime/bun.ts; configured by the environment.
+ * flowgate as its command runs it: `bin/flowgate.js serve` on Node (the JavaScript compiled into
+ * dist/js, which must be current: see buildFlowgate) or src/runtime/bun.ts on Bun; configured by
+ * the environment.
  */
-export async function startFlowgate(
-  runtime: 'node' | 'node-platform-fetch' | 'bun',
-  upstream: string
-): Promise<Peer> {
+export async function startFlowgate(runtime: 'node' | 'bun', upstream: string): Promise<Peer> {
   const [port, proxyPort] = [await freePort(), await freePort()]
   const env = {
     FLOWGATE_SERVER_PORT: String(port),
@@ -140,19 +139,40 @@ export async function startFlowgate(
     FLOWGATE_LOG_ACCESS: 'false',
   }
   const args: Record<typeof runtime, [string, string[]]> = {
-    node: [node, ['src/cli/main.ts', 'serve']],
-    'node-platform-fetch': [node, [script('flowgate-platform-fetch.ts')]],
+    node: [node, ['bin/flowgate.js', 'serve']],
     bun: [join(BIN, 'bun'), ['src/runtime/bun.ts']],
   }
   const { pid, stop } = detached(...args[runtime], env)
   const pass = `http://127.0.0.1:${proxyPort}${PASS_PATH}`
   await waitFor(pass)
   return {
-    name: runtime === 'node-platform-fetch' ? 'flowgate (node, platform fetch)' : `flowgate (${runtime})`,
+    name: `flowgate (${runtime})`,
     pid,
     pass,
     list: `http://127.0.0.1:${port}${LIST_PATH}`,
     rewrites: true,
+    stop,
+  }
+}
+
+/** Compiles dist/js if needed and fails unless `flowgate` will run it (not the sources). */
+export function buildFlowgate(): void {
+  execFileSync(node, ['scripts/build.ts'], { cwd: ROOT, stdio: 'inherit' })
+  if (!distFresh(ROOT)) throw new Error('dist/js is not current after scripts/build.ts; see its output')
+}
+
+/** The reference peer of minimal-bun.ts (no rewrite, no identity). */
+export async function startMinimalBun(upstream: string): Promise<Peer> {
+  const port = await freePort()
+  const { pid, stop } = detached(join(BIN, 'bun'), [script('minimal-bun.ts'), String(port), upstream])
+  const base = `http://127.0.0.1:${port}`
+  await waitFor(`${base}${PASS_PATH}`)
+  return {
+    name: 'minimal Hono + fetch (bun)',
+    pid,
+    pass: `${base}${PASS_PATH}`,
+    list: `${base}${LIST_PATH}`,
+    rewrites: false,
     stop,
   }
 }

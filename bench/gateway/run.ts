@@ -1,12 +1,14 @@
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { DEFINITIONS, LIST_BODY, SMALL_BODY } from './definitions.ts'
+import { CHANGING, DEFINITIONS, LIST_BODY, SMALL_BODY } from './definitions.ts'
 import {
+  buildFlowgate,
   IDENTITY,
   killAll,
   type Peer,
   startBare,
   startFlowgate,
+  startMinimalBun,
   startOriginal,
   startUpstream,
 } from './peers.ts'
@@ -28,8 +30,8 @@ const rounds = Number(values.rounds)
 const connections = Number(values.connections)
 const threads = Number(values.threads)
 
-// Bounded in time whatever happens: 12 measurements per round plus one warm-up each, with slack.
-const budgetMs = (12 * (rounds * seconds + warmup) + 300) * 1_000
+// Bounded in time whatever happens: 16 measurements per round plus one warm-up each, with slack.
+const budgetMs = (16 * (rounds * seconds + warmup) + 300) * 1_000
 const deadline = setTimeout(() => {
   process.stderr.write('bench/gateway: time budget exceeded; stopping everything\n')
   stopWrk()
@@ -51,7 +53,9 @@ process.on('exit', () => {
 
 /** One request first: the peer answers what the scenario expects, or the figures would mean nothing. */
 async function verify(peer: Peer, scenario: Scenario): Promise<void> {
-  const response = await fetch(scenario === 'pass' ? peer.pass : peer.list, { headers: IDENTITY })
+  const response = await fetch(scenario === 'pass' ? peer.pass : peer.list, {
+    headers: scenario === 'fresh' ? { ...IDENTITY, ...CHANGING } : IDENTITY,
+  })
   const text = await response.text()
   const fail = (why: string) => {
     throw new Error(`${peer.name} ${scenario}: ${why} (status ${response.status}): ${text.slice(0, 200)}`)
@@ -68,6 +72,7 @@ async function verify(peer: Peer, scenario: Scenario): Promise<void> {
 }
 
 const wrkVersion = ensureWrk()
+buildFlowgate()
 const started = new Date()
 const loadBefore = loadavg()
 const peers: Peer[] = []
@@ -79,18 +84,21 @@ try {
   const origin = new URL(upstream.pass).origin
   for (const scenario of ['pass', 'list'] as const)
     targets.push({ peer: upstream, scenario, rss: false, runs: [] })
-  const starters = [
-    () => startOriginal(origin),
-    () => startBare(origin),
-    () => startFlowgate('node', origin),
-    () => startFlowgate('node-platform-fetch', origin),
-    () => startFlowgate('bun', origin),
+  // Each peer with the scenarios it is measured in: the changing list only where something could
+  // remember a rewrite (flowgate) and the peer it is compared with (the original).
+  const all = ['pass', 'list', 'fresh'] as const
+  const starters: Array<[() => Promise<Peer>, readonly Scenario[]]> = [
+    [() => startOriginal(origin), all],
+    [() => startBare(origin), ['pass', 'list']],
+    [() => startFlowgate('node', origin), all],
+    [() => startFlowgate('bun', origin), all],
+    [() => startMinimalBun(origin), ['pass']],
   ]
   // One process per peer and scenario, so each VmHWM is the peak of that scenario alone; all of
   // them idle while another is measured, and the rounds interleave so background load on the
   // machine falls on every peer alike.
-  for (const start of starters) {
-    for (const scenario of ['pass', 'list'] as const) {
+  for (const [start, scenarios] of starters) {
+    for (const scenario of scenarios) {
       const peer = await start()
       peers.push(peer)
       await verify(peer, scenario)
@@ -128,6 +136,10 @@ process.stdout.write(
     '### Tenant-rewritten list of 200 workflow definitions',
     '',
     table(rows, 'list'),
+    '',
+    '### The same list, changing on every call (nothing to reuse)',
+    '',
+    table(rows, 'fresh'),
     '',
     '### Goals',
     '',

@@ -1,14 +1,15 @@
 /**
- * @module The minimal upstream standing in for Conductor: fixed answers from memory, keep-alive,
- * nothing else. `node bench/gateway/upstream.ts <port>`
+ * @module The minimal upstream standing in for Conductor: fixed answers from memory (the list
+ * changes on every call for requests with a `traceparent`, see definitions.ts), keep-alive. `node bench/gateway/upstream.ts <port>`
  */
 import { createServer } from 'node:http'
-import { LIST_BODY, LIST_PATH, SMALL_BODY } from './definitions.ts'
+import { changedListBody, LIST_BODY, LIST_PATH, SMALL_BODY } from './definitions.ts'
 
 const port = Number(process.argv[2] ?? '0')
 const server = createServer((req, res) => {
   req.resume()
-  const body = req.url === LIST_PATH ? LIST_BODY : SMALL_BODY
+  const list = req.url === LIST_PATH
+  const body = list ? (req.headers.traceparent ? changedListBody() : LIST_BODY) : SMALL_BODY
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.byteLength })
   res.end(body)
 })

@@ -11,7 +11,7 @@ import { AppError } from '../errors.ts'
 import { Rotation, shares } from '../lib/fair-share.ts'
 import type { Logger } from '../lib/logger.ts'
 import type { TenantRegistry } from '../lib/tenant-registry.ts'
-import { bodyBytes } from '../proxy/buffered-body.ts'
+import { bufferedBody } from '../proxy/buffered-body.ts'
 import { createUpstream, responseHeaders, type Upstream } from '../proxy/forward.ts'
 import { jsonResponse, readJson } from '../proxy/json-rewrite.ts'
 
@@ -22,8 +22,6 @@ export interface TaskProxyOptions {
 }
 
 const POLL_LIMIT = 1_000
-/** Upstream answers up to this size are passed on as bytes rather than as a stream. */
-const SMALL_BODY_BYTES = 64 * 1024
 
 function pollParams(c: Context<AppEnv>): { workerid?: string; count: number; timeout: number } {
   const count = Number(c.req.query('count') ?? '1')
@@ -179,11 +177,11 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
     const length = response.headers.get('content-length')
     const decoded = response.headers.has('content-encoding')
     if (length !== null && !decoded) headers['content-length'] = length
-    // Small answers are read whole: a byte body is much cheaper for runtimes' HTTP servers to write
-    // than a stream (the Node adapter pumps streams chunk by chunk). Large ones keep streaming.
-    if (length !== null && !decoded && Number(length) <= SMALL_BODY_BYTES) {
-      return new Response(await bodyBytes(response), { status: response.status, headers })
-    }
+    // An answer the forwarder already read whole (Node) goes out as bytes, which the Node adapter
+    // writes at once; any other body is passed on as the runtime's own stream, which Bun, Deno and
+    // Workers pipe natively (reading it into JavaScript first costs them more than it saves).
+    const whole = bufferedBody(response)
+    if (whole) return new Response(whole, { status: response.status, headers })
     return new Response(response.body, { status: response.status, headers })
   })
   return app

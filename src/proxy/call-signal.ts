@@ -35,8 +35,11 @@ export function callSignal(client: AbortSignal, timeoutMs: number): CallSignal {
  * deadline keeps covering a body that streams after the handler returned).
  */
 export function releasedAtEnd(response: Response, release: () => void): Response {
-  // A body already read whole (buffered-body.ts) has nothing left to cover.
-  const source = bufferedBody(response) ? null : response.body
+  // A body already read whole (buffered-body.ts) has nothing left to cover; nor, for this purpose,
+  // has a short one of known length, which arrives with its headers in practice: wrapping it in a
+  // JavaScript stream would cost runtimes that pipe their fetch bodies natively (Bun, Deno) more
+  // than the answer. A client that goes away still cancels it through the runtime.
+  const source = bufferedBody(response) || isShort(response) ? null : response.body
   if (!source) {
     release()
     return response
@@ -65,4 +68,11 @@ export function releasedAtEnd(response: Response, release: () => void): Response
     statusText: response.statusText,
     headers: response.headers,
   })
+}
+
+/** Known length up to 64 KiB, not content-coded. */
+function isShort(response: Response): boolean {
+  if (response.headers.has('content-encoding')) return false
+  const length = response.headers.get('content-length')
+  return length !== null && /^\d{1,9}$/.test(length) && Number(length) <= 64 * 1024
 }

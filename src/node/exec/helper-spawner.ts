@@ -4,11 +4,13 @@
  * group by pid, which works from any process of the same user.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { HelperEvent, HelperRequest } from './spawn-helper.ts'
 import { directSpawner, type SpawnEvents, type Spawner, signalGroup } from './spawner.ts'
 
-const HELPER = fileURLToPath(new URL('./spawn-helper.ts', import.meta.url))
+// spawn-helper.ts beside this file, or spawn-helper.js when running compiled from dist/js.
+const HELPER = fileURLToPath(new URL(`./spawn-helper${extname(import.meta.url)}`, import.meta.url))
 
 export interface HelperSpawner {
   spawner: Spawner

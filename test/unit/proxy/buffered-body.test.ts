@@ -34,3 +34,26 @@ describe('buffered engine answers', () => {
     )
   })
 })
+
+describe('releasedAtEnd', () => {
+  it('passes a short answer of known length on untouched and releases at once', () => {
+    let released = 0
+    const response = new Response('{"a":1}', { headers: { 'content-length': '7' } })
+    expect(releasedAtEnd(response, () => released++)).toBe(response)
+    expect(released).toBe(1)
+  })
+
+  it.each([
+    ['no length', {}],
+    ['over 64 KiB', { 'content-length': String(64 * 1024 + 1) }],
+    ['content-coded', { 'content-length': '7', 'content-encoding': 'gzip' }],
+  ])('keeps the deadline over a body with %s until it ends', async (_kind, headers) => {
+    let released = 0
+    const response = new Response('{"a":1}', { headers })
+    const wrapped = releasedAtEnd(response, () => released++)
+    expect(wrapped).not.toBe(response)
+    expect(released).toBe(0)
+    await wrapped.arrayBuffer()
+    expect(released).toBe(1)
+  })
+})

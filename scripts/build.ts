@@ -8,10 +8,10 @@
  *   node scripts/build.ts [--force] [--quiet]
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DIST, distFresh, STAMP } from './dist.js'
+import { DIST, distFresh } from './dist.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const force = process.argv.includes('--force')
@@ -28,19 +28,26 @@ if (!force && distFresh(root)) {
     say('TypeScript is not installed; flowgate will run from its sources')
   } else {
     // Stamped before compiling: a source saved during the build makes the result stale again.
+    // Compiled aside and moved in whole, so a flowgate starting meanwhile sees old or new files.
     const started = new Date()
-    rmSync(join(root, DIST), { recursive: true, force: true })
-    const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
-      cwd: root,
-      stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
-    })
+    const aside = join(root, `${DIST}.building-${process.pid}`)
+    rmSync(aside, { recursive: true, force: true })
+    const result = spawnSync(
+      process.execPath,
+      [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', aside],
+      {
+        cwd: root,
+        stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
+      }
+    )
     if (result.status === 0) {
-      mkdirSync(join(root, DIST), { recursive: true })
-      writeFileSync(join(root, STAMP), `${started.toISOString()}\n`)
-      utimesSync(join(root, STAMP), started, started)
+      writeFileSync(join(aside, '.built'), `${started.toISOString()}\n`)
+      utimesSync(join(aside, '.built'), started, started)
+      rmSync(join(root, DIST), { recursive: true, force: true })
+      renameSync(aside, join(root, DIST))
       say('compiled src/ to dist/js')
     } else {
-      rmSync(join(root, DIST), { recursive: true, force: true })
+      rmSync(aside, { recursive: true, force: true })
       say('tsc failed; flowgate will run from its sources')
     }
   }

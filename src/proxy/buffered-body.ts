@@ -8,6 +8,15 @@
 
 const BYTES = Symbol.for('flowgate.bufferedBody')
 
+/**
+ * Put on a fetch init by a caller that will read the whole answer anyway (up to this many bytes):
+ * a forwarder that buffers may then read an answer of known length up to that size whole too.
+ * The platform fetch ignores it.
+ */
+export const READ_WHOLE = Symbol.for('flowgate.readWhole')
+
+export type ReadWholeInit = RequestInit & { [READ_WHOLE]?: number }
+
 type WithBytes = Response & { [BYTES]?: Uint8Array<ArrayBuffer> }
 
 /** A response with these bytes as its body, carrying the hint. */

@@ -6,6 +6,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
+import { READ_WHOLE, type ReadWholeInit } from './buffered-body.ts'
 import { callSignal, releasedAtEnd } from './call-signal.ts'
 
 /** Client headers that may reach the engine; everything else (Authorization, Cookie, hop-by-hop) is dropped. */
@@ -45,6 +46,8 @@ export interface UpstreamCall {
   body?: ReadableStream<Uint8Array> | string | null
   contentType?: string
   timeoutMs?: number
+  /** The caller reads the whole answer (up to this many bytes): the forwarder may buffer it. */
+  readWhole?: number
 }
 
 export interface Upstream {
@@ -82,12 +85,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const { signal, release } = callSignal(c.req.raw.signal, timeoutMs)
       const started = performance.now()
       try {
-        const init: RequestInit & { duplex?: 'half' } = {
+        const init: ReadWholeInit & { duplex?: 'half' } = {
           method: call.method ?? 'GET',
           headers,
           body,
           signal,
         }
+        if (call.readWhole !== undefined) init[READ_WHOLE] = call.readWhole
         if (body instanceof ReadableStream) init.duplex = 'half'
         const response = await doFetch(url, init)
         c.get('logger')?.debug('upstream', {

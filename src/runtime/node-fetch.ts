@@ -19,7 +19,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { pipeline, Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
-import { bufferedResponse } from '../proxy/buffered-body.ts'
+import { bufferedResponse, READ_WHOLE, type ReadWholeInit } from '../proxy/buffered-body.ts'
 
 export interface NodeFetchOptions {
   /** Sockets per upstream host:port (in use + idle); further calls queue. */
@@ -82,7 +82,8 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
     else if (body === null && (method === 'POST' || method === 'PUT' || method === 'PATCH')) {
       outgoing['content-length'] = '0'
     }
-    const attempt = { url, method, headers: outgoing, body, signal }
+    const readWhole = Math.max(SMALL_BODY, (init as ReadWholeInit | undefined)?.[READ_WHOLE] ?? 0)
+    const attempt = { url, method, headers: outgoing, body, signal, readWhole }
     const agent = url.protocol === 'https:' ? https : http
     const response = await send(attempt, agent).catch((error: unknown) => {
       const retry =
@@ -115,10 +116,12 @@ interface Attempt {
   headers: Record<string, string>
   body: Body
   signal: AbortSignal | undefined
+  /** Answers of known length up to this size are read whole (see SMALL_BODY). */
+  readWhole: number
 }
 
 function send(attempt: Attempt, agent: HttpAgent): Promise<Response> {
-  const { url, method, headers, body, signal } = attempt
+  const { url, method, headers, body, signal, readWhole } = attempt
   return new Promise<Response>((resolve, reject) => {
     const requestFn = url.protocol === 'https:' ? httpsRequest : httpRequest
     let settled = false
@@ -136,7 +139,7 @@ function send(attempt: Attempt, agent: HttpAgent): Promise<Response> {
     const done = () => signal?.removeEventListener('abort', onAbort)
     const req: ClientRequest = requestFn(url, { method, headers, agent }, (res) => {
       response = res
-      if (!bufferable(res, method)) {
+      if (!bufferable(res, method, readWhole)) {
         settled = true
         resolve(toResponse(res, method, done, () => signal?.reason))
         return
@@ -222,16 +225,17 @@ function toBody(body: BodyInit | null | undefined, headers: Record<string, strin
 /**
  * Answers up to this size with a Content-Length and no content coding are read whole and handed
  * on as bytes (with the buffered-body hint): for the many small answers of an engine API a web
- * stream per answer costs more than the answer. Larger or chunked answers stream.
+ * stream per answer costs more than the answer. Larger or chunked answers stream, unless the
+ * caller said it reads them whole anyway (READ_WHOLE, up to the size it gave).
  */
 const SMALL_BODY = 64 * 1024
 
-function bufferable(res: IncomingMessage, method: string): boolean {
+function bufferable(res: IncomingMessage, method: string, limit: number): boolean {
   const status = res.statusCode ?? 502
   if (method === 'HEAD' || NULL_BODY.has(status) || res.headers['content-encoding'] !== undefined)
     return false
   const length = res.headers['content-length']
-  return length !== undefined && /^\d{1,9}$/.test(length) && Number(length) <= SMALL_BODY
+  return length !== undefined && /^\d{1,10}$/.test(length) && Number(length) <= limit
 }
 
 /**

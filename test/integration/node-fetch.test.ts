@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import { createLogger } from '../../src/lib/logger.ts'
-import { bufferedBody } from '../../src/proxy/buffered-body.ts'
+import { bufferedBody, READ_WHOLE } from '../../src/proxy/buffered-body.ts'
 import { serveNode } from '../../src/runtime/node.ts'
 import { createNodeFetch } from '../../src/runtime/node-fetch.ts'
 import { freePort } from './processes.ts'
@@ -256,6 +256,19 @@ describe('the Node forwarder reading small answers whole', () => {
     const response = await nodeFetch(`${base}/stream`)
     expect(bufferedBody(response)).toBeUndefined()
     expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0)
+  })
+
+  it('reads a longer answer whole when the caller says it reads it whole anyway, up to its limit', async () => {
+    const big = Buffer.alloc(200 * 1024, 98)
+    handler = (_req, res) => {
+      res.setHeader('content-length', String(big.byteLength))
+      res.end(big)
+    }
+    const whole = await nodeFetch(`${base}/whole`, { [READ_WHOLE]: 256 * 1024 } as RequestInit)
+    expect(bufferedBody(whole)?.byteLength).toBe(big.byteLength)
+    const streamed = await nodeFetch(`${base}/whole`, { [READ_WHOLE]: 100 * 1024 } as RequestInit)
+    expect(bufferedBody(streamed)).toBeUndefined()
+    expect((await streamed.arrayBuffer()).byteLength).toBe(big.byteLength)
   })
 
   it('decodes a content-coded small answer rather than passing its raw bytes', async () => {

@@ -25,7 +25,7 @@ export async function callJson(
   gateway: GatewayContext,
   call: UpstreamCall
 ): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
-  const response = await gateway.upstream.call(c, call)
+  const response = await gateway.upstream.call(c, { readWhole: gateway.rewriteLimit, ...call })
   if (!response.ok) {
     return { ok: false, response: await passThrough(response, principalOf(c).tenant, gateway.rewriteLimit) }
   }

@@ -38,7 +38,10 @@ export function metadataWorkflowRoutes(gateway: GatewayContext, openapi: OpenApi
   const listMemo = new RewriteMemo({ maxViews: 32, maxBytes: 16 * 1024 * 1024 })
   app.get('/metadata/workflow', async (c) => {
     const principal = principalOf(c)
-    const response = await gateway.upstream.call(c, { path: '/api/metadata/workflow' })
+    const response = await gateway.upstream.call(c, {
+      path: '/api/metadata/workflow',
+      readWhole: gateway.rewriteLimit,
+    })
     if (!response.ok) return passThrough(response, principal.tenant, gateway.rewriteLimit)
     const source = await readBoundedBytes(response, gateway.rewriteLimit)
     const body = listMemo.rewrite(source, viewKey(principal), () => {

@@ -161,14 +161,17 @@ export function buildFlowgate(): void {
   if (!distFresh(ROOT)) throw new Error('dist/js is not current after scripts/build.ts; see its output')
 }
 
-/** The reference peer of minimal-bun.ts (no rewrite, no identity). */
-export async function startMinimalBun(upstream: string): Promise<Peer> {
+/** The reference peers of minimal-node.ts and minimal-bun.ts (no rewrite, no identity). */
+export async function startMinimal(runtime: 'node' | 'bun', upstream: string): Promise<Peer> {
   const port = await freePort()
-  const { pid, stop } = detached(join(BIN, 'bun'), [script('minimal-bun.ts'), String(port), upstream])
+  const { pid, stop } =
+    runtime === 'node'
+      ? detached(node, [script('minimal-node.ts'), String(port), upstream])
+      : detached(join(BIN, 'bun'), [script('minimal-bun.ts'), String(port), upstream])
   const base = `http://127.0.0.1:${port}`
   await waitFor(`${base}${PASS_PATH}`)
   return {
-    name: 'minimal Hono + fetch (bun)',
+    name: runtime === 'node' ? 'minimal Hono (node)' : 'minimal Hono + fetch (bun)',
     pid,
     pass: `${base}${PASS_PATH}`,
     list: `${base}${LIST_PATH}`,

@@ -8,7 +8,7 @@ import {
   type Peer,
   startBare,
   startFlowgate,
-  startMinimalBun,
+  startMinimal,
   startOriginal,
   startUpstream,
 } from './peers.ts'
@@ -30,8 +30,8 @@ const rounds = Number(values.rounds)
 const connections = Number(values.connections)
 const threads = Number(values.threads)
 
-// Bounded in time whatever happens: 16 measurements per round plus one warm-up each, with slack.
-const budgetMs = (16 * (rounds * seconds + warmup) + 300) * 1_000
+// Bounded in time whatever happens: 17 measurements per round plus one warm-up each, with slack.
+const budgetMs = (17 * (rounds * seconds + warmup) + 300) * 1_000
 const deadline = setTimeout(() => {
   process.stderr.write('bench/gateway: time budget exceeded; stopping everything\n')
   stopWrk()
@@ -92,7 +92,8 @@ try {
     [() => startBare(origin), ['pass', 'list']],
     [() => startFlowgate('node', origin), all],
     [() => startFlowgate('bun', origin), all],
-    [() => startMinimalBun(origin), ['pass']],
+    [() => startMinimal('node', origin), ['pass']],
+    [() => startMinimal('bun', origin), ['pass']],
   ]
   // One process per peer and scenario, so each VmHWM is the peak of that scenario alone; all of
   // them idle while another is measured, and the rounds interleave so background load on the

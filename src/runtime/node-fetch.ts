@@ -145,13 +145,22 @@ function send(attempt: Attempt, agent: HttpAgent): Promise<Response> {
         return
       }
       // A small answer of known length is read whole before the call resolves (see SMALL_BODY).
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      // Copied into one buffer of the announced length as it arrives: no list of chunks kept
+      // beside the whole (node:http itself refuses a body longer than its Content-Length).
+      const bytes = new Uint8Array(Number(res.headers['content-length']))
+      let filled = 0
+      res.on('data', (chunk: Buffer) => {
+        bytes.set(chunk.subarray(0, bytes.byteLength - filled), filled)
+        filled += chunk.byteLength
+      })
       res.once('end', () => {
         if (settled) return
+        if (filled !== bytes.byteLength) {
+          fail(new Error(`the engine sent ${filled} of ${bytes.byteLength} announced bytes`))
+          return
+        }
         settled = true
         done()
-        const bytes = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)) as Uint8Array<ArrayBuffer>
         resolve(bufferedResponse(bytes, { status: res.statusCode ?? 502, headers: headerRecord(res) }))
       })
       const fail = (error: Error) => {

@@ -33,6 +33,8 @@ export interface AppVariables {
   principal?: Principal
   /** Set by the not-found handler, so logs and metrics label unmatched requests alike. */
   unmatched?: boolean
+  /** Set by withRequestId(): the handler's response already carries `x-request-id`. */
+  requestIdSent?: boolean
 }
 
 export type AppEnv = {

@@ -11,7 +11,8 @@ import { AppError } from '../errors.ts'
 import { Rotation, shares } from '../lib/fair-share.ts'
 import type { Logger } from '../lib/logger.ts'
 import type { TenantRegistry } from '../lib/tenant-registry.ts'
-import { bufferedBody } from '../proxy/buffered-body.ts'
+import { withRequestId } from '../middleware/request-id.ts'
+import { bufferedBody, headerOf } from '../proxy/buffered-body.ts'
 import { createUpstream, responseHeaders, type Upstream } from '../proxy/forward.ts'
 import { jsonResponse, readJson } from '../proxy/json-rewrite.ts'
 
@@ -172,10 +173,10 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
       body,
       ...(c.req.header('content-type') ? { contentType: c.req.header('content-type') } : {}),
     })
-    const headers = responseHeaders(response)
+    const headers = withRequestId(c, responseHeaders(response))
     // The body passes unchanged: keep its length (unless the runtime decoded an encoded body).
-    const length = response.headers.get('content-length')
-    const decoded = response.headers.has('content-encoding')
+    const length = headerOf(response, 'content-length')
+    const decoded = headerOf(response, 'content-encoding') !== null
     if (length !== null && !decoded) headers['content-length'] = length
     // An answer the forwarder already read whole (Node) goes out as bytes, which the Node adapter
     // writes at once; any other body is passed on as the runtime's own stream, which Bun, Deno and

@@ -1,5 +1,5 @@
 /** @module Gives every request an id: a valid inbound `x-request-id` is reused, else a new UUID. */
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env.ts'
 
 export interface RequestIdOptions {
@@ -19,6 +19,7 @@ export const requestId = (options: RequestIdOptions = {}): MiddlewareHandler<App
     const id = inbound && inbound.length <= maxLength && SAFE_ID.test(inbound) ? inbound : crypto.randomUUID()
     c.set('requestId', id)
     await next()
+    if (c.get('requestIdSent')) return
     // Set in place where the headers allow it: c.header() on a finished response makes hono copy
     // it (and makes @hono/node-server build a full Response for its light one) on every request.
     // Immutable headers (Response.redirect(), an engine answer passed on as is) take the copy.
@@ -28,4 +29,15 @@ export const requestId = (options: RequestIdOptions = {}): MiddlewareHandler<App
       c.header('x-request-id', id)
     }
   }
+}
+
+/**
+ * Adds the request id to a handler's own header record and tells the middleware it is there: a
+ * response built from a plain record then goes out without being turned into a Headers object
+ * just to add one header (the Node adapter writes a record as it is).
+ */
+export function withRequestId(c: Context<AppEnv>, headers: Record<string, string>): Record<string, string> {
+  headers['x-request-id'] = c.get('requestId')
+  c.set('requestIdSent', true)
+  return headers
 }

@@ -2,8 +2,9 @@
  * @module A hint that travels with an engine answer whose body was already read whole: the bytes
  * themselves, under a registered symbol. A forwarder that buffers small answers (the Node entry's
  * node:http one) attaches them; the gateway then uses them as they are instead of pumping the same
- * bytes through a web stream once more. Answers without the hint (the platform fetch on Bun, Deno
- * and Workers) are read as usual, so the hint changes speed, never behaviour.
+ * bytes through a web stream once more (and reads its headers from the record it was built
+ * from). Answers without the hint (the platform fetch on Bun, Deno and Workers) are read as
+ * usual, so the hint changes speed, never behaviour.
  */
 
 const BYTES = Symbol.for('flowgate.bufferedBody')
@@ -17,13 +18,32 @@ export const READ_WHOLE = Symbol.for('flowgate.readWhole')
 
 export type ReadWholeInit = RequestInit & { [READ_WHOLE]?: number }
 
-type WithBytes = Response & { [BYTES]?: Uint8Array<ArrayBuffer> }
+const HEADERS = Symbol.for('flowgate.bufferedHeaders')
 
-/** A response with these bytes as its body, carrying the hint. */
-export function bufferedResponse(bytes: Uint8Array<ArrayBuffer>, init: ResponseInit): Response {
-  const response: WithBytes = new Response(bytes, init)
+type WithBytes = Response & {
+  [BYTES]?: Uint8Array<ArrayBuffer>
+  [HEADERS]?: Readonly<Record<string, string>>
+}
+
+/**
+ * A response with these bytes as its body, carrying the hint. Headers given as a record (names
+ * lower-case) are kept beside it too, for header lookups that need no Headers object.
+ */
+export function bufferedResponse(
+  bytes: Uint8Array<ArrayBuffer>,
+  init: { status: number; headers?: Record<string, string> | Headers }
+): Response {
+  const headers = init.headers ?? {}
+  const response: WithBytes = new Response(bytes, { status: init.status, headers })
   response[BYTES] = bytes
+  if (!(headers instanceof Headers)) response[HEADERS] = headers
   return response
+}
+
+/** One response header (by lower-case name): from the kept record when there is one. */
+export function headerOf(response: Response, name: string): string | null {
+  const record = (response as WithBytes)[HEADERS]
+  return record ? (record[name] ?? null) : response.headers.get(name)
 }
 
 /** The whole body, when the response carries the hint (reading it does not consume anything). */

@@ -6,7 +6,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
-import { READ_WHOLE, type ReadWholeInit } from './buffered-body.ts'
+import { headerOf, READ_WHOLE, type ReadWholeInit } from './buffered-body.ts'
 import { callSignal, releasedAtEnd } from './call-signal.ts'
 
 /** Client headers that may reach the engine; everything else (Authorization, Cookie, hop-by-hop) is dropped. */
@@ -116,9 +116,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 /** The engine's response headers a client may see (a plain record: cheaper to build and to send). */
 export function responseHeaders(response: Response): Record<string, string> {
   const headers: Record<string, string> = {}
-  const source = response.headers
   for (const name of RESPONSE_HEADERS) {
-    const value = source.get(name)
+    const value = headerOf(response, name)
     if (value !== null) headers[name] = value
   }
   return headers

@@ -137,7 +137,21 @@ function send(attempt: Attempt, agent: HttpAgent): Promise<Response> {
       }
     }
     const done = () => signal?.removeEventListener('abort', onAbort)
-    const req: ClientRequest = requestFn(url, { method, headers, agent }, (res) => {
+    // Options rather than the URL: node:http would convert the URL object on every call.
+    const target = {
+      protocol: url.protocol,
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      method,
+      headers,
+      agent,
+      // Credentials in the engine URL become Basic authentication, as node:http does for a URL.
+      ...(url.username || url.password
+        ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }
+        : {}),
+    }
+    const req: ClientRequest = requestFn(target, (res) => {
       response = res
       if (!bufferable(res, method, readWhole)) {
         settled = true

@@ -199,6 +199,20 @@ describe('the Node forwarder (node:http with keep-alive)', () => {
     await expect(reader?.read()).rejects.toBe(reason)
   })
 
+  it('sends credentials in the URL as Basic authentication, and reaches IPv6 literals', async () => {
+    let seenAuth: string | undefined
+    handler = (req, res) => {
+      seenAuth = req.headers.authorization
+      res.end('ok')
+    }
+    const withCredentials = base.replace('http://', 'http://engine:p%40ss@')
+    expect(await (await nodeFetch(`${withCredentials}/auth`)).text()).toBe('ok')
+    expect(seenAuth).toBe(`Basic ${Buffer.from('engine:p@ss').toString('base64')}`)
+    const error = await nodeFetch('http://[::1]:9/nothing').catch((e) => e)
+    expect(error).toBeInstanceOf(TypeError)
+    expect(((error as TypeError).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED')
+  })
+
   it('rejects at once with the reason of an already aborted signal', async () => {
     const reason = new Error('already')
     await expect(nodeFetch(`${base}/never`, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason)

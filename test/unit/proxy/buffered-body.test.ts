@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bodyBytes, bufferedBody, bufferedResponse } from '../../../src/proxy/buffered-body.ts'
+import { bodyBytes, bufferedBody, bufferedResponse, headerOf } from '../../../src/proxy/buffered-body.ts'
 import { releasedAtEnd } from '../../../src/proxy/call-signal.ts'
 import { readBounded } from '../../../src/proxy/json-rewrite.ts'
 
@@ -55,5 +55,24 @@ describe('releasedAtEnd', () => {
     expect(released).toBe(0)
     await wrapped.arrayBuffer()
     expect(released).toBe(1)
+  })
+})
+
+describe('headerOf', () => {
+  it('reads the record a buffered answer was built from, else the Headers', () => {
+    const record = bufferedResponse(new Uint8Array(2), {
+      status: 200,
+      headers: { 'content-type': 'text/plain' },
+    })
+    expect(headerOf(record, 'content-type')).toBe('text/plain')
+    expect(headerOf(record, 'etag')).toBeNull()
+    expect(record.headers.get('content-type')).toBe('text/plain')
+    const cookies = new Headers([
+      ['set-cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+    ])
+    const withHeaders = bufferedResponse(new Uint8Array(2), { status: 200, headers: cookies })
+    expect(headerOf(withHeaders, 'set-cookie')).toBe('a=1, b=2')
+    expect(headerOf(new Response('x', { headers: { etag: '"1"' } }), 'etag')).toBe('"1"')
   })
 })

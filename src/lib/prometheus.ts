@@ -29,8 +29,19 @@ function header(name: string, help: string, type: string): string {
   return `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n`
 }
 
+/** Keys of frozen label sets (they cannot change), so callers that reuse one pay once. */
+const frozenKeys = new WeakMap<Labels, string>()
+
 /** One key per label set whatever the order of its names; length prefixes keep it unambiguous. */
 function keyOf(labels: Labels): string {
+  const known = frozenKeys.get(labels)
+  if (known !== undefined) return known
+  const key = labelKey(labels)
+  if (Object.isFrozen(labels)) frozenKeys.set(labels, key)
+  return key
+}
+
+function labelKey(labels: Labels): string {
   let key = ''
   for (const name of Object.keys(labels).sort()) {
     const value = labels[name] ?? ''

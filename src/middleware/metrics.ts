@@ -1,7 +1,7 @@
 /** @module Request count and latency histogram by method, route pattern and status. */
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env.ts'
-import type { MetricsRegistry } from '../lib/prometheus.ts'
+import type { Labels, MetricsRegistry } from '../lib/prometheus.ts'
 import { routeLabel } from './route-label.ts'
 
 export interface MetricsOptions {
@@ -22,13 +22,20 @@ export const metrics = (options: MetricsOptions): MiddlewareHandler<AppEnv> => {
     'Time to answer an HTTP request (until the response headers).',
     options.buckets ?? DEFAULT_BUCKETS
   )
+  // One frozen label set per method, route pattern and status (a bounded number): the registry
+  // then keys each set once instead of on every request.
+  const labelSets = new Map<string, Labels>()
   return async function metrics(c, next) {
     const started = performance.now()
     await next()
-    const labels = {
-      method: KNOWN_METHODS.has(c.req.method) ? c.req.method : 'other',
-      route: routeLabel(c),
-      status: String(c.res.status),
+    const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : 'other'
+    const route = routeLabel(c)
+    const status = String(c.res.status)
+    const id = `${method}\u0000${route}\u0000${status}`
+    let labels = labelSets.get(id)
+    if (labels === undefined) {
+      labels = Object.freeze({ method, route, status })
+      labelSets.set(id, labels)
     }
     requests.inc(labels)
     duration.observe(labels, (performance.now() - started) / 1000)

@@ -192,3 +192,18 @@ describe('PROMETHEUS_CONTENT_TYPE', () => {
     expect(PROMETHEUS_CONTENT_TYPE).toBe('text/plain; version=0.0.4; charset=utf-8')
   })
 })
+
+describe('label sets reused frozen', () => {
+  it('count into the same series as equal plain label sets, in any key order', () => {
+    const registry = new MetricsRegistry()
+    const counter = registry.counter('frozen_total', 'Frozen label sets.')
+    const frozen = Object.freeze({ method: 'GET', route: '/a', status: '200' })
+    counter.inc(frozen)
+    counter.inc(frozen)
+    counter.inc({ status: '200', route: '/a', method: 'GET' })
+    counter.inc({ method: 'GET', route: '/a', status: '500' })
+    expect(counter.get({ route: '/a', method: 'GET', status: '200' })).toBe(3)
+    expect(counter.get(frozen)).toBe(3)
+    expect(counter.get({ method: 'GET', route: '/a', status: '500' })).toBe(1)
+  })
+})

@@ -2,7 +2,9 @@
  * @module bench/exec: requests/s and p50/p99 latency of httpexec, Debian's webhook and flowgate
  * (Node, Bun, Deno) running the same commands at the same concurrency with wrk, then flowgate's RSS
  * while streaming 1 GiB. Prints a Markdown table for docs/PERFORMANCE.md.
- *   node bench/exec/run.ts [--duration 10] [--connections 16] [--stream-mib 1024]
+ *   node bench/exec/run.ts [--duration 10] [--connections 16] [--stream-mib 1024] [--only a,b]
+ * --only picks servers by key: httpexec, webhook, node (native helper), node-helper (Node helper),
+ * node-off (no helper), bun (native helper), bun-off (no helper), deno; by default all but node-off.
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
     'stream-mib': { type: 'string', default: '1024' },
+    only: { type: 'string', default: 'httpexec,webhook,node,node-helper,bun,bun-off,deno' },
   },
 })
 
@@ -101,13 +104,21 @@ const loadBefore = loadavg()[0]?.toFixed(1)
 const root = benchRoot()
 const figures: Figure[] = []
 const streams: string[] = []
-const starters: Array<() => Promise<BenchServer>> = [
-  () => startHttpexecBench(root),
-  () => startWebhook(root),
-  () => startFlowgate('node', root),
-  () => startFlowgate('bun', root),
-  () => startFlowgate('deno', root),
-]
+const STARTERS: Record<string, () => Promise<BenchServer>> = {
+  httpexec: () => startHttpexecBench(root),
+  webhook: () => startWebhook(root),
+  node: () => startFlowgate('node', root, 'native'),
+  'node-helper': () => startFlowgate('node', root, 'node'),
+  'node-off': () => startFlowgate('node', root, 'off'),
+  bun: () => startFlowgate('bun', root, 'native'),
+  'bun-off': () => startFlowgate('bun', root, 'off'),
+  deno: () => startFlowgate('deno', root),
+}
+const starters = (values.only ?? '').split(',').map((key) => {
+  const start = STARTERS[key.trim()]
+  if (!start) throw new Error(`--only: unknown server ${key} (known: ${Object.keys(STARTERS).join(', ')})`)
+  return start
+})
 try {
   for (const start of starters) {
     const server = await start()

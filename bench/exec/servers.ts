@@ -51,8 +51,15 @@ function detached(command: string, args: string[], env: Record<string, string>) 
   return { pid, stop }
 }
 
-/** flowgate exec serve on Node or Bun, limits raised so the benchmark's 16 connections fit. */
-export async function startFlowgate(runtime: 'node' | 'bun' | 'deno', root: string): Promise<BenchServer> {
+/**
+ * flowgate exec serve on Node, Bun or Deno, limits raised so the benchmark's 16 connections fit;
+ * `spawnHelper` sets exec.spawn_helper (Node: "native", "node", "off"; default "auto").
+ */
+export async function startFlowgate(
+  runtime: 'node' | 'bun' | 'deno',
+  root: string,
+  spawnHelper?: 'native' | 'node' | 'off'
+): Promise<BenchServer> {
   const port = await freePort()
   const { pid, stop } = detached(
     join(BIN, runtime),
@@ -73,11 +80,14 @@ export async function startFlowgate(runtime: 'node' | 'bun' | 'deno', root: stri
       FLOWGATE_LOG_ACCESS: 'false',
       FLOWGATE_EXEC_MAX_CONCURRENT: '256',
       FLOWGATE_EXEC_MAX_CONCURRENT_PER_COMMAND: '256',
+      ...(spawnHelper ? { FLOWGATE_EXEC_SPAWN_HELPER: spawnHelper } : {}),
     }
   )
   const base = `http://127.0.0.1:${port}`
   await waitForHttp(`${base}/true`)
-  return { name: `flowgate (${runtime})`, url: (c) => `${base}/${c}`, body: (c) => CAPTURE[c], pid, stop }
+  const helper = spawnHelper === 'off' ? 'no helper' : `${spawnHelper} helper`
+  const name = spawnHelper ? `flowgate (${runtime}, ${helper})` : `flowgate (${runtime})`
+  return { name, url: (c) => `${base}/${c}`, body: (c) => CAPTURE[c], pid, stop }
 }
 
 export async function startHttpexecBench(root: string): Promise<BenchServer> {

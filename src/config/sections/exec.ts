@@ -16,6 +16,18 @@ const execCommands = () =>
     z.record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/), execCommand)
   )
 
+export const SPAWN_HELPERS = ['auto', 'native', 'node', 'off'] as const
+export type SpawnHelperMode = (typeof SPAWN_HELPERS)[number]
+
+/** The helper mode; booleans (and their usual spellings in the environment) as before. */
+const spawnHelper = () =>
+  z.preprocess((value) => {
+    const text = typeof value === 'string' ? value.trim().toLowerCase() : value
+    if (text === true || text === 'true' || text === '1' || text === 'yes' || text === 'on') return 'auto'
+    if (text === false || text === 'false' || text === '0' || text === 'no') return 'off'
+    return text
+  }, z.enum(SPAWN_HELPERS))
+
 function parseJsonOr(value: string): unknown {
   try {
     return JSON.parse(value)
@@ -108,9 +120,9 @@ export const exec = z.strictObject({
         'Run every command as this user ("user", "user:group", "uid" or "uid:gid"; group defaults to the user\'s primary group, supplementary groups are dropped). Needs root unless it is flowgate\'s own user; unset = flowgate\'s user, as httpexec.',
     }
   ),
-  spawn_helper: setting(z.boolean().default(true), {
+  spawn_helper: setting(spawnHelper().default('auto'), {
     description:
-      'On Node, start commands from a small helper process: much faster than forking the large server (see docs/PERFORMANCE.md).',
+      'Start commands from a small helper process rather than forking the large server (see docs/PERFORMANCE.md): "native" (the C helper `npm install` builds), "node" (a Node helper, Node only), "auto" (on Node: native when built, else node; on Bun and Deno: none), "off"; true = "auto", false = "off".',
   }),
   serve_port: setting(port().default(8000), {
     description: "Port of `flowgate exec serve` (hypercorn's default, which httpexec is usually run with).",

@@ -15,7 +15,7 @@ import { ReplayGuard } from './replay-guard.ts'
 import { applyRule, parseBody, toExecRequest } from './request.ts'
 import { execRequestSchema } from './request-schema.ts'
 import { resolveCommand, stripLeadingSlashes } from './resolve-command.ts'
-import { resultBody, resultBodySchema } from './result-body.ts'
+import { resultBodySchema, resultJson } from './result-body.ts'
 import { type RunResult, runCommand } from './run-command.ts'
 import type { ExecSettings } from './settings.ts'
 import type { Spawner } from './spawner.ts'
@@ -107,6 +107,8 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
         gid: settings.runAs?.gid,
         stdin: request.stdin,
         capture: { stdout: request.stdout.capture, stderr: request.stderr.capture },
+        // UTF-8 text output may come already escaped for the JSON reply (the native helper does it).
+        text: { stdout: request.stdout.encode === null, stderr: request.stderr.encode === null },
         timeoutMs: request.timeoutMs,
         killGraceMs: settings.killGraceMs,
         maxOutputBytes: events ? undefined : settings.maxOutputBytes,
@@ -139,7 +141,9 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
         const result = await run.done
         release()
         log({ status: 200, ...outcome(result) })
-        return c.json(resultBody(result, request.stdout, request.stderr))
+        return c.body(resultJson(result, request.stdout, request.stderr), 200, {
+          'content-type': 'application/json',
+        })
       }
       events.attach(run)
       const free = release

@@ -7,10 +7,10 @@ import type { FlowgateApp } from '../../app.ts'
 import type { AppDeps } from '../../env.ts'
 import type { NodeModule, NodeModuleStop } from '../mount.ts'
 import { execRoutes } from './exec-routes.ts'
-import { createHelperSpawner } from './helper-spawner.ts'
 import { Limiter } from './limiter.ts'
 import { rootWarnings } from './root-warnings.ts'
 import { type ExecSettings, resolveExecSettings } from './settings.ts'
+import { chooseSpawnHelper } from './spawn-helper-choice.ts'
 
 export interface MountExecOptions {
   /** `/exec` (default) or `` for the standalone httpexec-compatible server. */
@@ -40,9 +40,9 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
   const shutdown = new AbortController()
   const inFlight = new Set<Promise<unknown>>()
   const limiter = new Limiter(settings)
-  // Bun and Deno spawn with posix_spawn already; Node forks, which the helper makes cheap.
-  const helper =
-    deps.config.exec.spawn_helper && deps.capabilities.runtime === 'node' ? createHelperSpawner() : undefined
+  const choice = chooseSpawnHelper(deps.config.exec.spawn_helper, deps.capabilities.runtime)
+  if (choice.warning) deps.logger.warn(choice.warning)
+  const helper = choice.helper
   helper?.start()
   target.app.route(
     '/',
@@ -53,7 +53,14 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
       inFlight,
       openapi: target.openapi,
       prefix: options.prefix ?? '/exec',
-      ...(helper ? { spawner: helper.spawner, streamSpawner: helper.watchedDirect } : {}),
+      // The native helper has backpressure end to end, so streams go through it too; the Node
+      // helper's IPC has none, so streams fork directly and the helper only watches them.
+      ...(helper
+        ? {
+            spawner: helper.spawner,
+            streamSpawner: choice.kind === 'native' ? helper.spawner : helper.watchedDirect,
+          }
+        : {}),
       ...(options.now ? { now: options.now } : {}),
     })
   )
@@ -62,7 +69,7 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
     root: settings.root || undefined,
     followLinks: settings.followLinks,
     auth: settings.authRequired ? 'required' : 'none',
-    spawnHelper: helper !== undefined,
+    spawnHelper: choice.kind,
     runAs: settings.runAs ? `${settings.runAs.uid}:${settings.runAs.gid}` : undefined,
   })
   const stop = async () => {

@@ -2,7 +2,10 @@
  * @module The httpexec response body: `{return, stderr, stdout}` with keys sorted as httpexec sends
  * them, `null` for an uncaptured stream, the `encode` used echoed. `timed_out` and `truncated`
  * are flowgate's additions and appear only when true, so ordinary replies are byte-compatible.
+ * Built as bytes: output the spawner already escaped as JSON text is copied in, not decoded and
+ * stringified again (for 1 MiB that was most of the server's work per run).
  */
+import { isUtf8 } from 'node:buffer'
 import { z } from 'zod'
 import { ENCODINGS, type EncodedContent, encodeContent } from './encodings.ts'
 import type { OutputSpec } from './request.ts'
@@ -30,18 +33,49 @@ export const resultBodySchema = z.object({
   truncated: z.literal(true).optional().describe('Output reached exec.max_output_bytes; the run was killed'),
 })
 
-function stream(result: RunResult, name: StreamName, spec: OutputSpec): EncodedContent | null {
-  if (!spec.capture) return null
-  return encodeContent(Buffer.concat(result.output[name]), spec.encode)
+/** `,"stdout":` and the stream's JSON value, as JSON.stringify(ResultBody) writes them, in pieces. */
+function streamMember(result: RunResult, name: StreamName, spec: OutputSpec, asText: boolean): Uint8Array[] {
+  const key = `,"${name}":`
+  if (!spec.capture) return [Buffer.from(`${key}null`)]
+  // Output the spawner escaped goes in as it is (its UTF-8 validity is checked on the whole body).
+  if (asText)
+    return [Buffer.from(`${key}{"content":"`), ...result.output[name], Buffer.from('","encode":null}')]
+  const raw = Buffer.concat(result.output[name])
+  const bytes = result.text[name] ? unescapeJson(raw) : raw
+  return [Buffer.from(key + JSON.stringify(encodeContent(bytes, spec.encode)))]
 }
 
-export function resultBody(result: RunResult, stdout: OutputSpec, stderr: OutputSpec): ResultBody {
-  const body: ResultBody = {
-    return: result.returnCode,
-    stderr: stream(result, 'stderr', stderr),
-    stdout: stream(result, 'stdout', stdout),
-  }
-  if (result.timedOut) body.timed_out = true
-  if (result.truncated) body.truncated = true
-  return body
+/** The output bytes back from their JSON string text (rare: output that is not UTF-8). */
+function unescapeJson(escaped: Buffer): Buffer {
+  // Read as Latin-1, every byte is one character, escapes included; JSON.parse undoes only those.
+  return Buffer.from(JSON.parse(`"${escaped.toString('latin1')}"`) as string, 'latin1')
+}
+
+function build(
+  result: RunResult,
+  stdout: OutputSpec,
+  stderr: OutputSpec,
+  text: boolean
+): Uint8Array<ArrayBuffer> {
+  return Buffer.concat([
+    Buffer.from(`{"return":${result.returnCode}`),
+    ...streamMember(result, 'stderr', stderr, text && result.text.stderr && stderr.encode === null),
+    ...streamMember(result, 'stdout', stdout, text && result.text.stdout && stdout.encode === null),
+    Buffer.from(
+      `${result.timedOut ? ',"timed_out":true' : ''}${result.truncated ? ',"truncated":true' : ''}}`
+    ),
+  ])
+}
+
+/** The whole response body, byte for byte what JSON.stringify of the ResultBody would give. */
+export function resultJson(
+  result: RunResult,
+  stdout: OutputSpec,
+  stderr: OutputSpec
+): Uint8Array<ArrayBuffer> {
+  const body = build(result, stdout, stderr, true)
+  // Escaping keeps UTF-8 validity either way, so the body is valid UTF-8 exactly when the output
+  // was; if not, httpexec's rule applies (encodeContent: base64 instead), which needs the bytes.
+  if (!(result.text.stdout || result.text.stderr) || isUtf8(body)) return body
+  return build(result, stdout, stderr, false)
 }

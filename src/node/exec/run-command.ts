@@ -28,8 +28,10 @@ export interface RunResult {
   signal: NodeJS.Signals | null
   timedOut: boolean
   truncated: boolean
-  /** Collected output (buffered mode only). */
+  /** Collected output (buffered mode only): raw bytes, or JSON string text where `text` says so. */
   output: Record<StreamName, Buffer[]>
+  /** Streams whose output the spawner delivered as JSON string text (SpawnRequest.text). */
+  text: Record<StreamName, boolean>
   bytes: Record<StreamName, number>
 }
 
@@ -46,6 +48,7 @@ export interface RunningCommand {
 export function runCommand(options: RunOptions): RunningCommand {
   const output: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] }
   const bytes: Record<StreamName, number> = { stdout: 0, stderr: 0 }
+  const text: Record<StreamName, boolean> = { stdout: false, stderr: false }
   let pid: number | undefined
   let exited = false
   let killing = false
@@ -94,6 +97,16 @@ export function runCommand(options: RunOptions): RunningCommand {
       rejectStarted(error)
       reject(error)
     }
+    // Past the cap: truncate, kill the group, then stop reading (a command ignoring SIGTERM would
+    // otherwise flood, through the helper into its memory, until the SIGKILL). Returns bytes kept.
+    const keep = (name: StreamName, count: number): number => {
+      const cap = options.maxOutputBytes
+      if (cap === undefined || bytes[name] + count <= cap) return count
+      truncated = true
+      kill()
+      control?.discard()
+      return Math.max(0, cap - bytes[name])
+    }
     // A spawner that throws must still settle `started`: the caller awaits it holding a slot.
     try {
       control = spawner(options, {
@@ -104,26 +117,28 @@ export function runCommand(options: RunOptions): RunningCommand {
         },
         onError: fail,
         onData: (name, chunk) => {
-          const cap = options.maxOutputBytes
-          let piece = chunk
-          if (cap !== undefined && bytes[name] + chunk.byteLength > cap) {
-            piece = chunk.subarray(0, Math.max(0, cap - bytes[name]))
-            truncated = true
-            kill()
-            // Then stop reading: a command ignoring SIGTERM would otherwise flood (through the
-            // helper, into its memory) until the SIGKILL.
-            control?.discard()
-          }
+          const kept = keep(name, chunk.byteLength)
+          const piece = kept < chunk.byteLength ? chunk.subarray(0, kept) : chunk
           if (piece.byteLength === 0) return
           bytes[name] += piece.byteLength
           if (options.onChunk) options.onChunk(name, piece)
           else output[name].push(piece)
         },
+        // Only asked for in buffered mode (no onChunk); the escaped text already ends at the cap.
+        ...(options.onChunk
+          ? {}
+          : {
+              onText: (name: StreamName, escaped: Buffer, bytesRead: number) => {
+                text[name] = true
+                bytes[name] += keep(name, bytesRead)
+                if (escaped.byteLength > 0) output[name].push(escaped)
+              },
+            }),
         onClose: (code, signal) => {
           exited = true
           cleanup()
           const returnCode = code ?? -(signal ? (constants.signals[signal] ?? 0) : 0)
-          resolve({ returnCode, signal, timedOut, truncated, output, bytes })
+          resolve({ returnCode, signal, timedOut, truncated, output, text, bytes })
         },
       })
     } catch (error) {

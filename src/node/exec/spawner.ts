@@ -16,6 +16,11 @@ export interface SpawnRequest {
   stdin: Uint8Array | undefined
   capture: Readonly<Record<StreamName, boolean>>
   /**
+   * Captured streams the caller would like as JSON string text (onText). A spawner that cannot do
+   * that (or events without onText) delivers them raw through onData, as always.
+   */
+  text?: Readonly<Record<StreamName, boolean>> | undefined
+  /**
    * Cap per captured stream; undefined = no cap (streaming mode). Past it the spawner stops
    * reading, so output is never read (or, in the helper, queued) much faster than it is used.
    */
@@ -30,6 +35,12 @@ export interface SpawnEvents {
   /** Before onSpawn: could not start. After: the process handle failed. */
   onError(error: Error): void
   onData(stream: StreamName, chunk: Buffer): void
+  /**
+   * Output of a stream asked for as text: `escaped` holds the bytes read, up to the cap, escaped
+   * as the inside of a JSON string (as JSON.stringify escapes them); `bytesRead` counts the bytes
+   * read, including any past the cap.
+   */
+  onText?(stream: StreamName, escaped: Buffer, bytesRead: number): void
   /** Exit code or signal, once the process has exited and its pipes are closed. */
   onClose(code: number | null, signal: NodeJS.Signals | null): void
 }

@@ -17,6 +17,8 @@ import { BIN, freePort, type Running, startServer } from '../processes.ts'
 let fixture: FixtureRoot
 let server: Running
 let pidCount = 0
+/** exec.spawn_helper values whose clean-up on flowgate's SIGKILL is checked. */
+const HELPERS = ['native', 'node']
 
 async function start(extra: Record<string, string> = {}): Promise<Running> {
   const port = await freePort()
@@ -159,36 +161,42 @@ describe('flowgate serve with [exec] enabled', () => {
 })
 
 describe('shutdown', () => {
-  it('leaves nothing running when flowgate itself is killed with SIGKILL (the spawn helper cleans up)', async () => {
-    const own = await start()
-    const file = join(fixture.base, `pids-${++pidCount}`)
-    const pending = post(own.url, 'spawner', { environment: { PIDFILE: file } }).catch(() => undefined)
-    const [leader, grandchild] = await readPids(file)
-    process.kill(own.child.pid ?? 0, 'SIGKILL')
-    await pending
-    expect(await groupEnded(leader ?? 0, 3000)).toBe(true)
-    expect(running(grandchild ?? 0)).toBe(false)
-    // The helper was in flowgate's process group: nothing of it is left either.
-    expect(await groupEnded(own.child.pid ?? 0, 3000)).toBe(true)
-    await own.stop()
-  })
+  it.each(HELPERS)(
+    'leaves nothing running when flowgate itself is killed with SIGKILL (the %s spawn helper cleans up)',
+    async (helper) => {
+      const own = await start({ FLOWGATE_EXEC_SPAWN_HELPER: helper })
+      const file = join(fixture.base, `pids-${++pidCount}`)
+      const pending = post(own.url, 'spawner', { environment: { PIDFILE: file } }).catch(() => undefined)
+      const [leader, grandchild] = await readPids(file)
+      process.kill(own.child.pid ?? 0, 'SIGKILL')
+      await pending
+      expect(await groupEnded(leader ?? 0, 3000)).toBe(true)
+      expect(running(grandchild ?? 0)).toBe(false)
+      // The helper was in flowgate's process group: nothing of it is left either.
+      expect(await groupEnded(own.child.pid ?? 0, 3000)).toBe(true)
+      await own.stop()
+    }
+  )
 
-  it('leaves no streaming run behind either when flowgate is killed with SIGKILL (the helper watches it)', async () => {
-    const own = await start()
-    const file = join(fixture.base, `pids-${++pidCount}`)
-    const pending = post(
-      own.url,
-      'spawner',
-      { environment: { PIDFILE: file } },
-      { headers: { accept: 'application/x-ndjson' } }
-    ).catch(() => undefined)
-    const [leader, grandchild] = await readPids(file)
-    process.kill(own.child.pid ?? 0, 'SIGKILL')
-    await pending
-    expect(await groupEnded(leader ?? 0, 3000)).toBe(true)
-    expect(running(grandchild ?? 0)).toBe(false)
-    await own.stop()
-  })
+  it.each(HELPERS)(
+    'leaves no streaming run behind either when flowgate is killed with SIGKILL (the %s spawn helper)',
+    async (helper) => {
+      const own = await start({ FLOWGATE_EXEC_SPAWN_HELPER: helper })
+      const file = join(fixture.base, `pids-${++pidCount}`)
+      const pending = post(
+        own.url,
+        'spawner',
+        { environment: { PIDFILE: file } },
+        { headers: { accept: 'application/x-ndjson' } }
+      ).catch(() => undefined)
+      const [leader, grandchild] = await readPids(file)
+      process.kill(own.child.pid ?? 0, 'SIGKILL')
+      await pending
+      expect(await groupEnded(leader ?? 0, 3000)).toBe(true)
+      expect(running(grandchild ?? 0)).toBe(false)
+      await own.stop()
+    }
+  )
 
   it('kills running commands as groups on SIGTERM and exits 0', async () => {
     const own = await start()

@@ -85,8 +85,9 @@ describe('exec.run_as at start-up', () => {
 })
 
 describe.runIf(isRoot).each([
-  ['through the spawn helper', 'true'],
-  ['directly', 'false'],
+  ['through the native spawn helper', 'native'],
+  ['through the Node spawn helper', 'node'],
+  ['directly', 'off'],
 ])('commands started %s with run_as = "nobody"', (_name, helper) => {
   let t: ExecTestApp
   beforeAll(() => {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHelperSpawner } from '../../../../src/node/exec/helper-spawner.ts'
+import { createNativeSpawner } from '../../../../src/node/exec/native-spawner.ts'
 import { runCommand } from '../../../../src/node/exec/run-command.ts'
 import { directSpawner, type Spawner } from '../../../../src/node/exec/spawner.ts'
 import { problemOf } from '../../app-harness.ts'
@@ -30,7 +31,7 @@ async function readPids(path: string): Promise<number[]> {
   throw new Error('no pids written')
 }
 
-/** Pids of this process's children running the spawn helper. */
+/** Pids of this process's children running a spawn helper (the Node one or the native one). */
 function helperPids(): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
@@ -39,7 +40,8 @@ function helperPids(): number[] {
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
         const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
         return (
-          ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('spawn-helper.ts')
+          ppid === process.pid &&
+          /spawn-helper\.ts|flowgate-spawn-helper/.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))
         )
       } catch {
         return false
@@ -49,8 +51,9 @@ function helperPids(): number[] {
 }
 
 describe.each([
-  ['through the spawn helper', 'true'],
-  ['directly', 'false'],
+  ['through the native spawn helper', 'native'],
+  ['through the Node spawn helper', 'node'],
+  ['directly', 'off'],
 ])('starting commands %s', (_name, helper) => {
   let t: ExecTestApp
   beforeAll(() => {
@@ -118,9 +121,10 @@ describe.each([
   })
 })
 
-describe('the spawn helper', () => {
+describe.each(['native', 'node'])('the %s spawn helper', (helper) => {
+  const settings = { ...LIMITS, FLOWGATE_EXEC_SPAWN_HELPER: helper }
   it('is one long-lived process, not one per command', async () => {
-    const t = buildExecApp(fixture.root, LIMITS)
+    const t = buildExecApp(fixture.root, settings)
     await Promise.all([t.run('exit42'), t.run('exit42'), t.run('exit42')])
     expect(helperPids()).toHaveLength(1)
     await t.exec.stop()
@@ -128,12 +132,13 @@ describe('the spawn helper', () => {
   })
 
   it('when it dies, kills the groups it started, fails their runs and is started again', async () => {
-    const t = buildExecApp(fixture.root, LIMITS)
+    const t = buildExecApp(fixture.root, settings)
     const file = join(fixture.base, `spawner-pids-${++pidCount}`)
     const pending = t.run('spawner', { environment: { PIDFILE: file } })
     const [leader] = await readPids(file)
-    const [helper] = helperPids()
-    process.kill(helper ?? 0, 'SIGKILL')
+    const pids = helperPids()
+    expect(pids).toHaveLength(1)
+    process.kill(pids[0] ?? Number.NaN, 'SIGKILL')
     expect((await pending).status).toBe(500)
     expect(await groupEnded(leader ?? 0)).toBe(true)
     expect((await t.run('exit42')).status).toBe(200)
@@ -164,8 +169,11 @@ describe('a spawn that Node refuses synchronously (E2BIG for one argument over 1
     await expect(run.done).rejects.toMatchObject({ code: 'E2BIG' })
   })
 
-  it('fails the run and keeps the spawn helper (and its other runs) alive', async () => {
-    const helper = createHelperSpawner()
+  it.each([
+    ['native', createNativeSpawner],
+    ['Node', createHelperSpawner],
+  ])('fails the run and keeps the %s spawn helper (and its other runs) alive', async (_name, create) => {
+    const helper = create()
     const first = await start(helper.spawner, []).done
     const before = helperPids()
     const refused = start(helper.spawner, ['x'.repeat(200_000)])

@@ -1,0 +1,170 @@
+/**
+ * @module The binary framing between flowgate and the native spawn helper (native/spawn-helper.c),
+ * kept in sync with the comment at the top of that file:
+ *   frame  = u32 length | u8 type | u32 id | payload   (little endian; length counts type + id + payload)
+ *   string = u32 length | bytes
+ * Requests: 1 run, 2 pause, 3 resume, 4 discard (id = run id), 5 watch, 6 unwatch (id = pid).
+ * Events: 1 spawn (u32 pid), 2 error (string errno name, string message), 3 data (u8 stream, bytes),
+ * 4 close (i32 code, -1 when signalled; i32 signal number), 5 fault (string message),
+ * 6 text (u8 stream, u32 bytes read, the bytes up to the cap escaped as the inside of a JSON string).
+ */
+import type { SpawnRequest, StreamName } from './spawner.ts'
+
+export const REQUEST = { run: 1, pause: 2, resume: 3, discard: 4, watch: 5, unwatch: 6 } as const
+export type ControlRequest = Exclude<keyof typeof REQUEST, 'run'>
+
+/** The helper skips request frames past this size; flowgate refuses them before sending. */
+export const MAX_REQUEST_FRAME = 256 * 1024 * 1024
+
+const FLAG = { stdout: 1, stderr: 2, stdin: 4, max: 8, ids: 16, stdoutText: 32, stderrText: 64 } as const
+
+export type HelperEvent =
+  | { type: 'spawn'; id: number; pid: number }
+  | { type: 'error'; id: number; code: string; message: string }
+  | { type: 'data'; id: number; stream: StreamName; chunk: Buffer }
+  | { type: 'text'; id: number; stream: StreamName; escaped: Buffer; bytesRead: number }
+  | { type: 'close'; id: number; code: number | null; signal: number | null }
+  | { type: 'fault'; id: number; message: string }
+
+/**
+ * `text`: streams the helper sends as JSON string text (text events) rather than raw (data events).
+ * Throws RangeError for a request the helper would refuse (too large).
+ */
+export function encodeRun(
+  id: number,
+  request: SpawnRequest,
+  text: Readonly<Record<StreamName, boolean>>
+): Buffer {
+  const strings = [
+    request.file,
+    request.argv0,
+    request.cwd,
+    ...request.args,
+    ...Object.entries(request.env).map(([name, value]) => `${name}=${value}`),
+  ].map((text) => Buffer.from(text, 'utf8'))
+  const stdin = request.stdin ?? new Uint8Array(0)
+  const size = 9 + 17 + strings.reduce((sum, s) => sum + 4 + s.byteLength, 0) + 8 + 4 + stdin.byteLength
+  if (size > MAX_REQUEST_FRAME) throw new RangeError('spawn request too large for the native helper')
+  const frame = Buffer.allocUnsafe(size)
+  let at = header(frame, size, REQUEST.run, id)
+  const max = request.maxOutputBytes
+  const ids = request.uid !== undefined || request.gid !== undefined
+  frame[at++] =
+    (request.capture.stdout ? FLAG.stdout : 0) |
+    (request.capture.stderr ? FLAG.stderr : 0) |
+    (request.stdin ? FLAG.stdin : 0) |
+    (max !== undefined ? FLAG.max : 0) |
+    (ids ? FLAG.ids : 0) |
+    (text.stdout ? FLAG.stdoutText : 0) |
+    (text.stderr ? FLAG.stderrText : 0)
+  frame.writeBigUInt64LE(BigInt(max ?? 0), at)
+  // Unset uid or gid: keep flowgate's own, as libuv does.
+  frame.writeUInt32LE(request.uid ?? process.getuid?.() ?? 0, at + 8)
+  frame.writeUInt32LE(request.gid ?? process.getgid?.() ?? 0, at + 12)
+  at += 16
+  const putString = (bytes: Uint8Array) => {
+    frame.writeUInt32LE(bytes.byteLength, at)
+    frame.set(bytes, at + 4)
+    at += 4 + bytes.byteLength
+  }
+  strings.slice(0, 3).forEach(putString)
+  frame.writeUInt32LE(request.args.length, at)
+  at += 4
+  strings.slice(3, 3 + request.args.length).forEach(putString)
+  frame.writeUInt32LE(strings.length - 3 - request.args.length, at)
+  at += 4
+  strings.slice(3 + request.args.length).forEach(putString)
+  putString(stdin)
+  return frame
+}
+
+export function encodeControl(type: ControlRequest, id: number): Buffer {
+  const frame = Buffer.allocUnsafe(9)
+  header(frame, 9, REQUEST[type], id)
+  return frame
+}
+
+function header(frame: Buffer, size: number, type: number, id: number): number {
+  frame.writeUInt32LE(size - 4, 0)
+  frame[4] = type
+  frame.writeUInt32LE(id, 5)
+  return 9
+}
+
+/** Header bytes (length, type, id and the fixed fields) before a data or text frame's output. */
+const OUTPUT_HEADER: Readonly<Record<number, number>> = { 3: 10, 6: 14 }
+
+/**
+ * Splits the helper's stdout into events. Output frames are passed on in pieces as they arrive,
+ * views of Node's read buffers, never reassembled: a 1 MiB run then costs no extra copy or garbage.
+ * A text frame's `bytesRead` comes with its first piece; later pieces carry 0.
+ */
+export class EventParser {
+  private head = Buffer.alloc(0)
+  private output: { event: HelperEvent & { type: 'data' | 'text' }; remaining: number } | undefined
+  private readonly emit: (event: HelperEvent) => void
+  constructor(emit: (event: HelperEvent) => void) {
+    this.emit = emit
+  }
+
+  push(chunk: Buffer): void {
+    let at = 0
+    while (at < chunk.byteLength) {
+      if (this.output) {
+        const { event } = this.output
+        const piece = chunk.subarray(at, at + this.output.remaining)
+        at += piece.byteLength
+        this.output.remaining -= piece.byteLength
+        if (this.output.remaining === 0) this.output = undefined
+        if (event.type === 'data') this.emit({ ...event, chunk: piece })
+        else this.emit({ ...event, escaped: piece })
+        if (event.type === 'text') event.bytesRead = 0
+        continue
+      }
+      // Small frames and output frame headers: gathered by copying, a few bytes at a time.
+      const known = this.head.byteLength >= 5
+      const length = known ? this.head.readUInt32LE(0) : 0
+      const want = known ? Math.min(OUTPUT_HEADER[this.head[4] ?? 0] ?? 4 + length, 4 + length) : 5
+      const take = chunk.subarray(at, at + want - this.head.byteLength)
+      at += take.byteLength
+      this.head = Buffer.concat([this.head, take])
+      if (!known || this.head.byteLength < want) continue
+      const frame = this.head.subarray(4)
+      this.head = Buffer.alloc(0)
+      const event = decode(frame)
+      const remaining = 4 + length - want
+      if ((event.type === 'data' || event.type === 'text') && remaining > 0) {
+        this.output = { event, remaining }
+        continue
+      }
+      this.emit(event)
+    }
+  }
+}
+
+function decode(frame: Buffer): HelperEvent {
+  const type = frame[0]
+  const id = frame.readUInt32LE(1)
+  const body = frame.subarray(5)
+  const string = (at: number) => {
+    const length = body.readUInt32LE(at)
+    return { text: body.toString('utf8', at + 4, at + 4 + length), next: at + 4 + length }
+  }
+  if (type === 1) return { type: 'spawn', id, pid: body.readUInt32LE(0) }
+  if (type === 2) {
+    const code = string(0)
+    return { type: 'error', id, code: code.text, message: string(code.next).text }
+  }
+  if (type === 3)
+    return { type: 'data', id, stream: body[0] === 2 ? 'stderr' : 'stdout', chunk: body.subarray(1) }
+  if (type === 4) {
+    const code = body.readInt32LE(0)
+    const signal = body.readInt32LE(4)
+    return { type: 'close', id, code: signal ? null : code, signal: signal || null }
+  }
+  if (type === 6) {
+    const stream = body[0] === 2 ? 'stderr' : 'stdout'
+    return { type: 'text', id, stream, bytesRead: body.readUInt32LE(1), escaped: body.subarray(5) }
+  }
+  return { type: 'fault', id, message: type === 5 ? string(0).text : `unknown event type ${type}` }
+}

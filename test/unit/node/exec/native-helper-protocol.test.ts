@@ -1,0 +1,136 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  EventParser,
+  encodeControl,
+  encodeRun,
+  type HelperEvent,
+  MAX_REQUEST_FRAME,
+} from '../../../../src/node/exec/native-frames.ts'
+import { NATIVE_HELPER } from '../../../../src/node/exec/native-spawner.ts'
+import type { SpawnRequest } from '../../../../src/node/exec/spawner.ts'
+import { createFixtureRoot, type FixtureRoot, groupEnded, running } from './fixture-root.ts'
+
+let fixture: FixtureRoot
+beforeAll(() => {
+  fixture = createFixtureRoot()
+})
+afterAll(() => fixture.remove())
+
+/** The helper binary driven over its pipes, with every event it sent. */
+function startHelper(): {
+  child: ChildProcess
+  events: HelperEvent[]
+  until(test: () => boolean): Promise<void>
+} {
+  const child = spawn(NATIVE_HELPER, [], { stdio: ['pipe', 'pipe', 'ignore'] })
+  const events: HelperEvent[] = []
+  const parser = new EventParser((event) => events.push(event))
+  child.stdout?.on('data', (chunk: Buffer) => parser.push(chunk))
+  const until = async (test: () => boolean) => {
+    for (let i = 0; i < 250 && !test(); i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(test()).toBe(true)
+  }
+  return { child, events, until }
+}
+
+const request = (name: string, env: Record<string, string> = {}): SpawnRequest => ({
+  file: join(fixture.root, name),
+  argv0: name,
+  args: [],
+  env: { PATH: '/usr/bin:/bin', ...env },
+  cwd: fixture.root,
+  stdin: undefined,
+  capture: { stdout: false, stderr: false },
+})
+const noText = { stdout: false, stderr: false }
+
+function frame(type: number, id: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(9)
+  head.writeUInt32LE(5 + payload.byteLength, 0)
+  head[4] = type
+  head.writeUInt32LE(id, 5)
+  return Buffer.concat([head, payload])
+}
+
+describe('the native helper protocol', () => {
+  it('reports and drops malformed requests, and keeps serving', async () => {
+    const helper = startHelper()
+    const tooShort = Buffer.from([2, 0, 0, 0, 1, 2])
+    const unknownType = frame(99, 1, Buffer.alloc(0))
+    const truncatedRun = frame(1, 2, Buffer.from([1, 2, 3]))
+    const lying = request('exit42')
+    const lyingCounts = encodeRun(3, lying, noText)
+    // Claim a huge argument count: it sits after the header, fixed fields, file, argv0 and cwd.
+    const strings = [lying.file, lying.argv0, lying.cwd].reduce(
+      (sum, text) => sum + 4 + Buffer.byteLength(text),
+      0
+    )
+    lyingCounts.writeUInt32LE(0xffff_fff0, 9 + 17 + strings)
+    helper.child.stdin?.write(Buffer.concat([tooShort, unknownType, truncatedRun, lyingCounts]))
+    helper.child.stdin?.write(encodeRun(4, request('exit42'), noText))
+    await helper.until(() => helper.events.some((event) => event.type === 'close' && event.id === 4))
+    expect(helper.events.filter((event) => event.type === 'fault').length).toBeGreaterThanOrEqual(4)
+    expect(helper.events.filter((event) => event.type === 'error').map((event) => event.id)).toEqual([2, 3])
+    expect(helper.events.find((event) => event.type === 'close')).toMatchObject({
+      id: 4,
+      code: 42,
+      signal: null,
+    })
+    // A frame announced past the limit is skipped unread, not buffered: the helper stays up.
+    const huge = Buffer.alloc(4)
+    huge.writeUInt32LE(MAX_REQUEST_FRAME + 1, 0)
+    helper.child.stdin?.write(huge)
+    const faults = helper.events.filter((event) => event.type === 'fault').length
+    await helper.until(() => helper.events.filter((event) => event.type === 'fault').length > faults)
+    expect(helper.child.exitCode).toBe(null)
+    const exited = new Promise((resolve) => helper.child.once('exit', resolve))
+    helper.child.stdin?.end()
+    expect(await exited).toBe(0)
+  })
+
+  it('kills every group it started when its input ends (flowgate gone)', async () => {
+    const helper = startHelper()
+    const file = join(fixture.base, 'protocol-pids')
+    helper.child.stdin?.write(encodeRun(1, request('spawner', { PIDFILE: file }), noText))
+    await helper.until(() => {
+      try {
+        return readFileSync(file, 'utf8').includes(' ')
+      } catch {
+        return false
+      }
+    })
+    const [leader, grandchild] = readFileSync(file, 'utf8').trim().split(' ').map(Number)
+    helper.child.stdin?.end()
+    expect(await groupEnded(leader ?? 0)).toBe(true)
+    expect(running(grandchild ?? 0)).toBe(false)
+  })
+
+  it('kills the groups it was asked to watch when its input ends, but not those unwatched', async () => {
+    const helper = startHelper()
+    const start = () => spawn(join(fixture.root, 'sleeper'), [], { detached: true, stdio: 'ignore' }).pid ?? 0
+    const [watched, unwatched] = [start(), start()]
+    helper.child.stdin?.write(encodeControl('watch', watched))
+    helper.child.stdin?.write(encodeControl('watch', unwatched))
+    helper.child.stdin?.write(encodeControl('unwatch', unwatched))
+    helper.child.stdin?.end()
+    expect(await groupEnded(watched)).toBe(true)
+    expect(running(unwatched)).toBe(true)
+    process.kill(-unwatched, 'SIGKILL')
+  })
+
+  it('ignores SIGTERM and SIGINT (flowgate decides when runs end)', async () => {
+    const helper = startHelper()
+    // One run first: the signals must come once the helper has set up, not while it execs.
+    helper.child.stdin?.write(encodeRun(1, request('exit42'), noText))
+    await helper.until(() => helper.events.some((event) => event.type === 'close'))
+    helper.child.kill('SIGTERM')
+    helper.child.kill('SIGINT')
+    helper.child.stdin?.write(encodeRun(2, request('exit42'), noText))
+    await helper.until(() => helper.events.some((event) => event.type === 'close' && event.id === 2))
+    expect(helper.child.exitCode).toBe(null)
+    helper.child.stdin?.end()
+  })
+})

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { resolveConfig } from '../../../../src/config/resolve.ts'
+import { nativeHelperProblem } from '../../../../src/node/exec/native-spawner.ts'
+import { chooseSpawnHelper } from '../../../../src/node/exec/spawn-helper-choice.ts'
+
+const mode = (value: string) =>
+  resolveConfig({ env: { FLOWGATE_EXEC_SPAWN_HELPER: value } }).config.exec.spawn_helper
+
+describe('exec.spawn_helper', () => {
+  it.each([
+    ['true', 'auto'],
+    ['yes', 'auto'],
+    ['false', 'off'],
+    ['0', 'off'],
+    ['native', 'native'],
+    ['Node', 'node'],
+    ['auto', 'auto'],
+  ])('reads %j as %j', (value, expected) => {
+    expect(mode(value)).toBe(expected)
+  })
+
+  it('defaults to "auto" and refuses other words', () => {
+    expect(resolveConfig({ env: {} }).config.exec.spawn_helper).toBe('auto')
+    expect(() => mode('fast')).toThrow(/exec\.spawn_helper/)
+  })
+
+  it.each([
+    ['auto', 'node', 'native'],
+    ['node', 'node', 'node'],
+    ['off', 'node', 'off'],
+    ['auto', 'bun', 'off'],
+    ['auto', 'deno', 'off'],
+    ['node', 'deno', 'off'],
+    ['native', 'bun', 'native'],
+  ] as const)('%s on %s starts the %s helper (this checkout has it built)', (setting, runtime, kind) => {
+    expect(chooseSpawnHelper(setting, runtime).kind).toBe(kind)
+  })
+})
+
+describe('the native helper binary', () => {
+  it('is reported missing, with the command that builds it', () => {
+    expect(nativeHelperProblem('/nonexistent/flowgate-spawn-helper')).toMatch(/not built.*build-native\.ts/)
+  })
+
+  it('is reported stale when older than its source, so an old protocol is never spoken', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowgate-native-'))
+    const binary = join(dir, 'flowgate-spawn-helper')
+    writeFileSync(binary, '')
+    utimesSync(binary, new Date(0), new Date(0))
+    expect(nativeHelperProblem(binary)).toMatch(/older than .*spawn-helper\.c/)
+    rmSync(dir, { recursive: true })
+  })
+})

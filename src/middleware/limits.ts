@@ -18,17 +18,31 @@ export const limits = (options: LimitsOptions): MiddlewareHandler<AppEnv> => {
   const limitBody = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => {
-      throw new AppError('FG_ERR_HTTP_BODY_TOO_LARGE', {
-        detail: `The request body is larger than ${maxBodyBytes} bytes.`,
-        headers: { connection: 'close' },
-      })
+      throw tooLarge()
     },
   })
+  const tooLarge = () =>
+    new AppError('FG_ERR_HTTP_BODY_TOO_LARGE', {
+      detail: `The request body is larger than ${maxBodyBytes} bytes.`,
+      headers: { connection: 'close' },
+    })
   return async function limits(c, next) {
     // Nothing to count without a body: skipping these keeps the Node adapter from building a full
     // Request for every GET (the handlers of GET and HEAD never read one).
     const method = c.req.method
     if (method === 'GET' || method === 'HEAD') return next()
+    // A body framed by Content-Length cannot grow past it (the runtime's HTTP parser enforces the
+    // framing), so the header alone decides, without wrapping the body: touching the body here
+    // makes the Node adapter build a full Request (about 8% of a command run's CPU).
+    const length = c.req.header('content-length')
+    if (
+      length !== undefined &&
+      /^\d{1,15}$/.test(length) &&
+      c.req.header('transfer-encoding') === undefined
+    ) {
+      if (Number(length) > maxBodyBytes) throw tooLarge()
+      return next()
+    }
     await limitBody(c, next)
   }
 }

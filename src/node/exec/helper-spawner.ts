@@ -6,8 +6,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { failRunsOf, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
 import type { HelperEvent, HelperRequest } from './spawn-helper.ts'
-import { directSpawner, type SpawnEvents, type Spawner, signalGroup } from './spawner.ts'
+import type { Spawner } from './spawner.ts'
 
 // spawn-helper.ts beside this file, or spawn-helper.js when running compiled from dist/js.
 const HELPER = fileURLToPath(new URL(`./spawn-helper${extname(import.meta.url)}`, import.meta.url))
@@ -28,7 +29,7 @@ export interface HelperSpawner {
 export function createHelperSpawner(): HelperSpawner {
   let helper: ChildProcess | undefined
   let nextId = 1
-  const runs = new Map<number, { events: SpawnEvents; helper: ChildProcess; pid?: number }>()
+  const runs = new Map<number, HelperRun>()
   /** Groups started directly that a (re)started helper must watch. */
   const watched = new Set<number>()
 
@@ -58,12 +59,7 @@ export function createHelperSpawner(): HelperSpawner {
     // A helper that dies takes no command with it: their groups are killed and the runs fail.
     const failRuns = () => {
       if (helper === child) helper = undefined
-      for (const [id, run] of runs) {
-        if (run.helper !== child) continue
-        signalGroup(run.pid, 'SIGKILL')
-        runs.delete(id)
-        run.events.onError(new Error('the spawn helper exited'))
-      }
+      failRunsOf(runs, child)
     }
     child.once('exit', failRuns)
     // Could not start, or a send on a closed channel: either way its runs are over.
@@ -78,30 +74,11 @@ export function createHelperSpawner(): HelperSpawner {
     if (child.connected) child.send(message)
   }
 
-  const watchedDirect: Spawner = (request, events) => {
-    let pid: number | undefined
-    const unwatch = () => {
-      if (pid === undefined || !watched.delete(pid)) return
-      if (helper?.connected) helper.send({ t: 'unwatch', pid } satisfies HelperRequest)
-    }
-    return directSpawner(request, {
-      ...events,
-      onSpawn: (spawned) => {
-        pid = spawned
-        watched.add(spawned)
-        tell({ t: 'watch', pid: spawned })
-        events.onSpawn(spawned)
-      },
-      onError: (error) => {
-        unwatch()
-        events.onError(error)
-      },
-      onClose: (code, signal) => {
-        unwatch()
-        events.onClose(code, signal)
-      },
-    })
-  }
+  const watchedDirect = watchedDirectSpawner(watched, (what, pid) => {
+    // Watching (re)starts the helper; an unwatch needs none if it is gone.
+    if (what === 'watch') tell({ t: 'watch', pid })
+    else if (helper?.connected) helper.send({ t: 'unwatch', pid } satisfies HelperRequest)
+  })
 
   const spawner: Spawner = (request, events) => {
     const id = nextId++

@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs'
 import { constants } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { failRunsOf, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
 import type { HelperSpawner } from './helper-spawner.ts'
 import {
   type ControlRequest,
@@ -17,7 +18,7 @@ import {
   encodeRun,
   type HelperEvent,
 } from './native-frames.ts'
-import { directSpawner, type SpawnEvents, type Spawner, signalGroup } from './spawner.ts'
+import type { Spawner } from './spawner.ts'
 
 /** The checkout: three levels above src/node/exec, four above its compiled copy in dist/js. */
 const ROOT = new URL(extname(import.meta.url) === '.js' ? '../../../../' : '../../../', import.meta.url)
@@ -42,19 +43,13 @@ export function nativeHelperProblem(path = NATIVE_HELPER): string | undefined {
   return undefined
 }
 
-interface Run {
-  events: SpawnEvents
-  helper: ChildProcess
-  pid?: number
-}
-
 /** Throws when the helper binary is missing or stale (nativeHelperProblem). */
 export function createNativeSpawner(path = NATIVE_HELPER): HelperSpawner {
   const problem = nativeHelperProblem(path)
   if (problem) throw new Error(problem)
   let helper: ChildProcess | undefined
   let nextId = 1
-  const runs = new Map<number, Run>()
+  const runs = new Map<number, HelperRun>()
   /** Groups started directly that a (re)started helper must watch. */
   const watched = new Set<number>()
 
@@ -95,12 +90,7 @@ export function createNativeSpawner(path = NATIVE_HELPER): HelperSpawner {
       forget()
       if (failed) return
       failed = true
-      for (const [id, run] of runs) {
-        if (run.helper !== child) continue
-        signalGroup(run.pid, 'SIGKILL')
-        runs.delete(id)
-        run.events.onError(new Error('the spawn helper exited'))
-      }
+      failRunsOf(runs, child)
     }
     child.once('exit', forget)
     child.once('close', failRuns)
@@ -147,30 +137,11 @@ export function createNativeSpawner(path = NATIVE_HELPER): HelperSpawner {
     return { pause: control('pause'), resume: control('resume'), discard: control('discard') }
   }
 
-  const watchedDirect: Spawner = (request, events) => {
-    let pid: number | undefined
-    const unwatch = () => {
-      if (pid === undefined || !watched.delete(pid)) return
-      if (helper) write(helper, encodeControl('unwatch', pid))
-    }
-    return directSpawner(request, {
-      ...events,
-      onSpawn: (spawned) => {
-        pid = spawned
-        watched.add(spawned)
-        write(ensure(), encodeControl('watch', spawned))
-        events.onSpawn(spawned)
-      },
-      onError: (error) => {
-        unwatch()
-        events.onError(error)
-      },
-      onClose: (code, signal) => {
-        unwatch()
-        events.onClose(code, signal)
-      },
-    })
-  }
+  const watchedDirect = watchedDirectSpawner(watched, (what, pid) => {
+    // Watching (re)starts the helper; an unwatch needs none if it is gone.
+    if (what === 'watch') write(ensure(), encodeControl('watch', pid))
+    else if (helper) write(helper, encodeControl('unwatch', pid))
+  })
 
   const stop = async () => {
     const child = helper

@@ -8,37 +8,16 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { loadavg } from 'node:os'
-import { parseArgs } from 'node:util'
 import { startConductor } from '../../test/engines/conductor.ts'
 import { installEngines } from '../../test/engines/install.ts'
 import { CONDUCTOR_VERSION } from '../../test/engines/versions.ts'
 import { DEFINITIONS, LIST_BODY, LIST_PATH, TENANT } from './definitions.ts'
-import {
-  buildFlowgate,
-  IDENTITY,
-  killAll,
-  type Peer,
-  startBare,
-  startFlowgate,
-  startOriginal,
-} from './peers.ts'
+import { benchOptions, stopEverythingAtEnd } from './lifecycle.ts'
+import { buildFlowgate, IDENTITY, type Peer, startBare, startFlowgate, startOriginal } from './peers.ts'
 import { goals, load, machine, type Row, type Scenario, summary, type Target, table } from './report.ts'
-import { ensureWrk, stopWrk } from './wrk.ts'
+import { ensureWrk } from './wrk.ts'
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '5' },
-    rounds: { type: 'string', default: '2' },
-    connections: { type: 'string', default: '32' },
-    threads: { type: 'string', default: '2' },
-  },
-})
-const seconds = Number(values.duration)
-const warmup = Number(values.warmup)
-const rounds = Number(values.rounds)
-const connections = Number(values.connections)
-const threads = Number(values.threads)
+const { seconds, warmup, rounds, connections, threads } = benchOptions({ warmup: 5, rounds: 2 })
 
 /** The pass-through read: Conductor's task definitions (the four this script registers). */
 const PASS = '/api/metadata/taskdefs'
@@ -48,24 +27,7 @@ let stopConductor: (() => Promise<void>) | undefined
 // Bounded in time: 10 targets, each warmed up once and measured once per round, plus Conductor's
 // start (up to 240 s) and slack. test/engines SIGKILLs Conductor's group on exit.
 const budgetMs = (10 * (rounds * seconds + warmup) + 420) * 1_000
-const deadline = setTimeout(() => {
-  process.stderr.write('bench/gateway/conductor: time budget exceeded; stopping everything\n')
-  stopWrk()
-  killAll()
-  process.exit(1)
-}, budgetMs)
-deadline.unref()
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopWrk()
-    killAll()
-    process.exit(130)
-  })
-}
-process.on('exit', () => {
-  stopWrk()
-  killAll()
-})
+stopEverythingAtEnd('bench/gateway/conductor', budgetMs)
 
 const say = (line: string) => process.stderr.write(`${line}\n`)
 

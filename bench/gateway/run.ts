@@ -1,10 +1,9 @@
 import { loadavg } from 'node:os'
-import { parseArgs } from 'node:util'
 import { CHANGING, DEFINITIONS, LIST_BODY, SMALL_BODY } from './definitions.ts'
+import { benchOptions, stopEverythingAtEnd } from './lifecycle.ts'
 import {
   buildFlowgate,
   IDENTITY,
-  killAll,
   type Peer,
   startBare,
   startFlowgate,
@@ -13,43 +12,13 @@ import {
   startUpstream,
 } from './peers.ts'
 import { goals, load, machine, type Row, type Scenario, summary, type Target, table } from './report.ts'
-import { ensureWrk, stopWrk } from './wrk.ts'
+import { ensureWrk } from './wrk.ts'
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '32' },
-    threads: { type: 'string', default: '2' },
-  },
-})
-const seconds = Number(values.duration)
-const warmup = Number(values.warmup)
-const rounds = Number(values.rounds)
-const connections = Number(values.connections)
-const threads = Number(values.threads)
+const { seconds, warmup, rounds, connections, threads } = benchOptions({ warmup: 3, rounds: 3 })
 
 // Bounded in time whatever happens: 17 measurements per round plus one warm-up each, with slack.
 const budgetMs = (17 * (rounds * seconds + warmup) + 300) * 1_000
-const deadline = setTimeout(() => {
-  process.stderr.write('bench/gateway: time budget exceeded; stopping everything\n')
-  stopWrk()
-  killAll()
-  process.exit(1)
-}, budgetMs)
-deadline.unref()
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopWrk()
-    killAll()
-    process.exit(130)
-  })
-}
-process.on('exit', () => {
-  stopWrk()
-  killAll()
-})
+stopEverythingAtEnd('bench/gateway', budgetMs)
 
 /** One request first: the peer answers what the scenario expects, or the figures would mean nothing. */
 async function verify(peer: Peer, scenario: Scenario): Promise<void> {

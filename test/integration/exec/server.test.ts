@@ -10,6 +10,7 @@ import {
   createFixtureRoot,
   type FixtureRoot,
   groupEnded,
+  readPids,
   running,
 } from '../../unit/node/exec/fixture-root.ts'
 import { BIN, freePort, type Running, startServer } from '../processes.ts'
@@ -56,19 +57,6 @@ const post = (base: string, name: string, body: unknown, init: RequestInit = {})
     ...init,
     headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
   })
-
-async function readPids(path: string): Promise<number[]> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const text = readFileSync(path, 'utf8').trim()
-      if (text.includes(' ')) return text.split(' ').map(Number)
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error('no pids written')
-}
 
 describe('flowgate serve with [exec] enabled', () => {
   it('runs a command under /exec', async () => {

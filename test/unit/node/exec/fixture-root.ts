@@ -70,6 +70,20 @@ export function createFixtureRoot(): FixtureRoot {
   return { base, root, outside, remove: () => rmSync(base, { recursive: true, force: true }) }
 }
 
+/** The pids a fixture script wrote to `path` (space-separated), waiting up to 5 s for them. */
+export async function readPids(path: string): Promise<number[]> {
+  for (let i = 0; i < 250; i++) {
+    try {
+      const text = readFileSync(path, 'utf8').trim()
+      if (text.includes(' ')) return text.split(' ').map(Number)
+    } catch {
+      // not written yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error(`no pids written to ${path}`)
+}
+
 /** Whether a process is running (a zombie waiting for its reaper does not count). */
 export function running(pid: number): boolean {
   try {

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { problemOf } from '../../app-harness.ts'
 import { buildExecApp, type ExecTestApp } from './exec-app.ts'
-import { createFixtureRoot, type FixtureRoot, groupEnded, running } from './fixture-root.ts'
+import { createFixtureRoot, type FixtureRoot, groupEnded, readPids, running } from './fixture-root.ts'
 
 let fixture: FixtureRoot
 let t: ExecTestApp
@@ -26,19 +25,6 @@ beforeAll(() => {
 afterAll(() => fixture.remove())
 
 const pidfile = () => join(fixture.base, `pids-${++pidCount}`)
-
-async function readPids(path: string): Promise<number[]> {
-  for (let i = 0; i < 250; i++) {
-    try {
-      const text = readFileSync(path, 'utf8').trim()
-      if (text.includes(' ')) return text.split(' ').map(Number)
-    } catch {
-      // not written yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error('the command did not write its pids')
-}
 
 describe('timeouts', () => {
   it('kills the whole process group at the timeout and reports timed_out with -15', async () => {

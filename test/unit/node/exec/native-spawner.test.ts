@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNativeSpawner } from '../../../../src/node/exec/native-spawner.ts'
 import { resultJson } from '../../../../src/node/exec/result-body.ts'
 import { type RunOptions, type RunResult, runCommand } from '../../../../src/node/exec/run-command.ts'
 import { directSpawner, type Spawner } from '../../../../src/node/exec/spawner.ts'
-import { createFixtureRoot, type FixtureRoot, groupEnded, running } from './fixture-root.ts'
+import { createFixtureRoot, type FixtureRoot, groupEnded, readPids, running } from './fixture-root.ts'
 
 let fixture: FixtureRoot
 const native = createNativeSpawner()
@@ -38,19 +37,6 @@ function run(name: string, options: Partial<RunOptions> = {}) {
 }
 
 const stdout = (result: RunResult) => Buffer.concat(result.output.stdout).toString()
-
-async function readPids(path: string): Promise<number[]> {
-  for (let i = 0; i < 250; i++) {
-    try {
-      const text = readFileSync(path, 'utf8').trim()
-      if (text.includes(' ')) return text.split(' ').map(Number)
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error('no pids written')
-}
 
 describe('the native spawn helper', () => {
   it('reports exit codes, and signals as -N with the signal name', async () => {

@@ -7,7 +7,7 @@ import { runCommand } from '../../../../src/node/exec/run-command.ts'
 import { directSpawner, type Spawner } from '../../../../src/node/exec/spawner.ts'
 import { problemOf } from '../../app-harness.ts'
 import { buildExecApp, type ExecTestApp } from './exec-app.ts'
-import { createFixtureRoot, type FixtureRoot, groupEnded, running } from './fixture-root.ts'
+import { createFixtureRoot, type FixtureRoot, groupEnded, readPids, running } from './fixture-root.ts'
 
 let fixture: FixtureRoot
 let pidCount = 0
@@ -17,19 +17,6 @@ beforeAll(() => {
   fixture = createFixtureRoot()
 })
 afterAll(() => fixture.remove())
-
-async function readPids(path: string): Promise<number[]> {
-  for (let i = 0; i < 250; i++) {
-    try {
-      const text = readFileSync(path, 'utf8').trim()
-      if (text.includes(' ')) return text.split(' ').map(Number)
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error('no pids written')
-}
 
 /** Pids of this process's children running a spawn helper (the Node one or the native one). */
 function helperPids(): number[] {

@@ -7,17 +7,26 @@
  *   node bench/gateway/conductor.ts [--duration 10] [--warmup 5] [--rounds 2] [--connections 32] [--threads 2]
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { loadavg } from 'node:os'
 import { startConductor } from '../../test/engines/conductor.ts'
 import { installEngines } from '../../test/engines/install.ts'
 import { CONDUCTOR_VERSION } from '../../test/engines/versions.ts'
 import { DEFINITIONS, LIST_BODY, LIST_PATH, TENANT } from './definitions.ts'
 import { benchOptions, stopEverythingAtEnd } from './lifecycle.ts'
 import { buildFlowgate, IDENTITY, type Peer, startBare, startFlowgate, startOriginal } from './peers.ts'
-import { goals, load, machine, type Row, type Scenario, summary, type Target, table } from './report.ts'
+import {
+  goals,
+  machine,
+  measureRounds,
+  type Row,
+  type Scenario,
+  summary,
+  type Target,
+  table,
+} from './report.ts'
 import { ensureWrk } from './wrk.ts'
 
-const { seconds, warmup, rounds, connections, threads } = benchOptions({ warmup: 5, rounds: 2 })
+const options = benchOptions({ warmup: 5, rounds: 2 })
+const { seconds, warmup, rounds, connections, threads } = options
 
 /** The pass-through read: Conductor's task definitions (the four this script registers). */
 const PASS = '/api/metadata/taskdefs'
@@ -139,16 +148,7 @@ try {
       targets.push({ peer, scenario, rss: true, runs: [] })
     }
   }
-  for (const target of targets) if (warmup > 0) await load(target, warmup, { connections, threads })
-  for (let round = 1; round <= rounds; round++) {
-    for (const target of targets) {
-      const figures = await load(target, seconds, { connections, threads })
-      target.runs.push(figures)
-      say(
-        `round ${round} ${target.peer.name} ${target.scenario}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, errors ${figures.errors}, load ${loadavg()[0]?.toFixed(1)}`
-      )
-    }
-  }
+  await measureRounds(targets, options)
 } finally {
   rows.push(...targets.filter((t) => t.runs.length > 0).map(summary))
   for (const peer of peers.reverse()) await peer.stop()

@@ -3,10 +3,11 @@
  * medians over rounds, and the Markdown they print (tables, goals of the gateway issue, machine).
  */
 import { execFileSync } from 'node:child_process'
-import { cpus, release, totalmem } from 'node:os'
+import { cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { BIN } from '../../test/integration/processes.ts'
 import { CHANGING } from './definitions.ts'
+import type { BenchOptions } from './lifecycle.ts'
 import { IDENTITY, memoryMb, type Peer } from './peers.ts'
 import { type WrkFigures, wrk } from './wrk.ts'
 
@@ -42,6 +43,24 @@ export function load(
     threads: options.threads,
     seconds: duration,
   })
+}
+
+/**
+ * Warms every target up once, then measures them all in interleaved rounds (so background load
+ * on the machine falls on every peer alike), printing each measurement to stderr.
+ */
+export async function measureRounds(targets: Target[], options: BenchOptions): Promise<void> {
+  const { seconds, warmup, rounds, connections, threads } = options
+  for (const target of targets) if (warmup > 0) await load(target, warmup, { connections, threads })
+  for (let round = 1; round <= rounds; round++) {
+    for (const target of targets) {
+      const figures = await load(target, seconds, { connections, threads })
+      target.runs.push(figures)
+      process.stderr.write(
+        `round ${round} ${target.peer.name} ${target.scenario}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, errors ${figures.errors}, load ${loadavg()[0]?.toFixed(1)}\n`
+      )
+    }
+  }
 }
 
 const median = (values: number[]) => {

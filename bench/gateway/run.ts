@@ -11,10 +11,20 @@ import {
   startOriginal,
   startUpstream,
 } from './peers.ts'
-import { goals, load, machine, type Row, type Scenario, summary, type Target, table } from './report.ts'
+import {
+  goals,
+  machine,
+  measureRounds,
+  type Row,
+  type Scenario,
+  summary,
+  type Target,
+  table,
+} from './report.ts'
 import { ensureWrk } from './wrk.ts'
 
-const { seconds, warmup, rounds, connections, threads } = benchOptions({ warmup: 3, rounds: 3 })
+const options = benchOptions({ warmup: 3, rounds: 3 })
+const { seconds, warmup, rounds, connections, threads } = options
 
 // Bounded in time whatever happens: 17 measurements per round plus one warm-up each, with slack.
 const budgetMs = (17 * (rounds * seconds + warmup) + 300) * 1_000
@@ -75,16 +85,7 @@ try {
       targets.push({ peer, scenario, rss: true, runs: [] })
     }
   }
-  for (const target of targets) if (warmup > 0) await load(target, warmup, { connections, threads })
-  for (let round = 1; round <= rounds; round++) {
-    for (const target of targets) {
-      const figures = await load(target, seconds, { connections, threads })
-      target.runs.push(figures)
-      process.stderr.write(
-        `round ${round} ${target.peer.name} ${target.scenario}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, load ${loadavg()[0]?.toFixed(1)}\n`
-      )
-    }
-  }
+  await measureRounds(targets, options)
 } finally {
   // VmHWM is read before the processes stop.
   rows.push(...targets.filter((t) => t.runs.length > 0).map(summary))

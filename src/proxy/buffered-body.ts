@@ -50,8 +50,3 @@ export function headerOf(response: Response, name: string): string | null {
 export function bufferedBody(response: Response): Uint8Array<ArrayBuffer> | undefined {
   return (response as WithBytes)[BYTES]
 }
-
-/** The whole body as bytes: the hint when present, else read from the stream. */
-export async function bodyBytes(response: Response): Promise<Uint8Array<ArrayBuffer>> {
-  return bufferedBody(response) ?? new Uint8Array(await response.arrayBuffer())
-}

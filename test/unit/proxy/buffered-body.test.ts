@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { bodyBytes, bufferedBody, bufferedResponse, headerOf } from '../../../src/proxy/buffered-body.ts'
+import { bufferedBody, bufferedResponse, headerOf } from '../../../src/proxy/buffered-body.ts'
 import { releasedAtEnd } from '../../../src/proxy/call-signal.ts'
-import { readBounded } from '../../../src/proxy/json-rewrite.ts'
+import { readBounded, readBoundedBytes } from '../../../src/proxy/json-rewrite.ts'
 
 describe('buffered engine answers', () => {
   it('carry their bytes beside an ordinary, readable body', async () => {
     const bytes = new TextEncoder().encode('{"a":1}')
     const response = bufferedResponse(bytes, { status: 201, headers: { 'content-type': 'application/json' } })
     expect(bufferedBody(response)).toBe(bytes)
-    expect(await bodyBytes(response)).toBe(bytes)
+    expect(await readBoundedBytes(response, 100)).toBe(bytes)
     expect(response.status).toBe(201)
     expect(await response.json()).toEqual({ a: 1 })
   })
@@ -16,7 +16,7 @@ describe('buffered engine answers', () => {
   it('are read from the stream when the hint is absent', async () => {
     const response = new Response('plain')
     expect(bufferedBody(response)).toBeUndefined()
-    expect(new TextDecoder().decode(await bodyBytes(response))).toBe('plain')
+    expect(new TextDecoder().decode(await readBoundedBytes(response, 100))).toBe('plain')
   })
 
   it('release the call signal at once (nothing left to stream)', () => {

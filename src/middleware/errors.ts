@@ -23,11 +23,31 @@ function asAppError(error: unknown): AppError {
   return new AppError('FG_ERR_INTERNAL', { cause: error })
 }
 
-/** `app.onError`: renders every error as problem+json; logs 5xx with their cause. */
+/**
+ * Status recorded (metrics, access log) for a request whose client went away before the answer:
+ * nginx's "client closed request". Nobody reads the answer.
+ */
+export const CLIENT_CLOSED = 499
+
+/** The request's own abort (the client went away) surfacing from an upstream call or a body read. */
+function clientWentAway(error: unknown, c: Context<AppEnv>): boolean {
+  if (error instanceof AppError || !(error instanceof Error || error instanceof DOMException)) return false
+  const signal = c.req.raw.signal
+  return signal.aborted && (error === signal.reason || error.name === 'AbortError')
+}
+
+/**
+ * `app.onError`: renders every error as problem+json; logs 5xx with their cause. A client that
+ * went away is no server error: its request ends with 499 and a debug line.
+ */
 export const errorHandler = (fallbackLogger: Logger): ErrorHandler<AppEnv> =>
   function errorHandler(error, c) {
-    const appError = asAppError(error)
     const logger = c.get('logger') ?? fallbackLogger
+    if (clientWentAway(error, c)) {
+      logger.debug('client closed the request', { error })
+      return new Response(null, { status: CLIENT_CLOSED })
+    }
+    const appError = asAppError(error)
     if (appError.status >= 500) {
       logger.error('request failed', { code: appError.code, error: appError.cause ?? error })
     } else if (appError.cause !== undefined) {

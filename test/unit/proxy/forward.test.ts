@@ -19,6 +19,7 @@ type Behaviour = (seen: Seen) => Promise<Response>
 
 function harness(behaviour: Behaviour, call: UpstreamCall, timeoutMs = 1_000) {
   const seen: Seen[] = []
+  const logged: Array<{ level: string; line: string }> = []
   const upstream = createUpstream({
     baseUrl: 'http://engine.test:8080/',
     timeoutMs,
@@ -40,8 +41,10 @@ function harness(behaviour: Behaviour, call: UpstreamCall, timeoutMs = 1_000) {
     const response = await upstream.call(c, call)
     return new Response(response.body, { status: response.status, headers: responseHeaders(response) })
   })
-  app.onError(errorHandler(createLogger({ level: 'silent' })))
-  return { app, seen }
+  app.onError(
+    errorHandler(createLogger({ level: 'debug', sink: (line, level) => logged.push({ level, line }) }))
+  )
+  return { app, seen, logged }
 }
 
 const ok: Behaviour = async () => new Response('fine', { headers: { 'content-type': 'text/plain' } })
@@ -149,6 +152,31 @@ describe('createUpstream', () => {
     await pending.catch(() => undefined)
     expect(seen[0]?.signal?.aborted).toBe(true)
     expect((seen[0]?.signal?.reason as Error | undefined)?.name).not.toBe('TimeoutError')
+  })
+
+  it('ends a request whose client went away with 499 and a debug line, not an internal error', async () => {
+    const { app, logged } = harness(hang, { path: '/api/x' }, 5_000)
+    const client = new AbortController()
+    const pending = Promise.resolve(app.request('/call', { signal: client.signal }))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    client.abort()
+    const response = await pending
+    expect(response.status).toBe(499)
+    expect(logged.map((entry) => entry.level)).toEqual(['debug'])
+    expect(logged[0]?.line).toContain('client closed the request')
+    expect(logged[0]?.line).not.toContain('FG_ERR_INTERNAL')
+  })
+
+  it('still reports an engine failure as 502 when the client is there', async () => {
+    const { app, logged } = harness(
+      async () => {
+        throw new DOMException('engine reset', 'AbortError')
+      },
+      { path: '/api/x' }
+    )
+    const response = await app.request('/call')
+    expect(response.status).toBe(502)
+    expect(logged.map((entry) => entry.level)).toEqual(['error'])
   })
 })
 

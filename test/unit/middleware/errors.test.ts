@@ -122,6 +122,34 @@ describe('errorHandler', () => {
     ])
   })
 
+  it('logs an unreachable engine as one warning naming the cause chain, without a stack', async () => {
+    const flowgate = buildApp()
+    flowgate.app.get('/engine', () => {
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8080'), {
+        code: 'ECONNREFUSED',
+      })
+      throw new AppError('FG_ERR_UPSTREAM_UNAVAILABLE', {
+        cause: new TypeError('fetch failed', { cause: refused }),
+      })
+    })
+    const response = await flowgate.app.request('/engine')
+    expect(response.status).toBe(502)
+    const lines = flowgate.logs().filter((line) => line.level === 'warn' || line.level === 'error')
+    const engine = lines.filter((line) => line.msg === 'engine call failed')
+    expect(engine).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        code: 'FG_ERR_UPSTREAM_UNAVAILABLE',
+        error: [
+          { name: 'TypeError', message: 'fetch failed' },
+          { name: 'Error', message: 'connect ECONNREFUSED 127.0.0.1:8080', code: 'ECONNREFUSED' },
+        ],
+      }),
+    ])
+    expect(lines.filter((line) => line.level === 'error')).toEqual([])
+    expect(JSON.stringify(engine)).not.toContain('stack')
+  })
+
   it.each<[ContentfulStatusCode, number, ErrorCode]>([
     [400, 400, 'FG_ERR_HTTP_BAD_REQUEST'],
     [404, 404, 'FG_ERR_HTTP_NOT_FOUND'],

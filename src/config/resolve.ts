@@ -150,14 +150,22 @@ function toIssue(
     }
   }
   const [section = '', key = ''] = path
-  const setting = path.slice(0, 2).join('.')
-  const value = raw[section]?.[key]
+  // The whole path where the problem is (`exec.commands.deploy.path`), its value from there.
+  const setting = path.join('.')
+  let value: unknown = raw[section]?.[key]
+  for (const part of path.slice(2)) {
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined
+  }
   // A URL may carry a password even in a setting that is not secret: show it redacted.
   const shown =
     value === undefined || isSecret(section, key)
       ? ''
       : ` (got ${JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'string' ? redactUrl(inner) : inner))})`
-  return { source: sourceOf(path, sources, file), setting, message: `${issue.message}${shown}` }
+  const message =
+    issue.code === 'invalid_type' && value === undefined && path.length > 2
+      ? `missing (expected ${issue.expected})`
+      : `${issue.message}${shown}`
+  return { source: sourceOf(path, sources, file), setting, message }
 }
 
 function sourceOf(
@@ -166,6 +174,13 @@ function sourceOf(
   file: ConfigInput['file']
 ): string {
   const known = sources.get(path.slice(0, 2).join('.'))
+  if (known?.kind === 'file' && file && path.length > 2) {
+    // A value inside a table setting ([exec.commands.deploy]): its own line where it has one.
+    for (let depth = path.length; depth > 2; depth--) {
+      const at = locateTomlKey(file.text, path.slice(0, depth))
+      if (at) return describeSource({ kind: 'file', path: file.path, ...at })
+    }
+  }
   if (known) return describeSource(known)
   if (file) {
     const at = locateTomlKey(file.text, path) ?? locateTomlKey(file.text, path.slice(0, 1))

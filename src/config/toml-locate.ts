@@ -21,17 +21,27 @@ function splitDotted(key: string): string[] {
 /**
  * Position (1-based) of the value of `path` (e.g. ["server", "port"]) in TOML text: under a
  * `[server]` header, or as a dotted key. Returns the position of the table header when only
- * the table is named, and undefined when it cannot be found (a value in an inline table).
+ * the table is named (or of its first sub-table's header when it has no header of its own), and
+ * undefined when it cannot be found (a value in an inline table).
  */
 export function locateTomlKey(text: string, path: readonly string[]): TextPosition | undefined {
   const lines = text.split(/\r?\n/)
   let table: string[] = []
+  // A table defined only through its sub-tables ([exec.commands.deploy] for exec.commands).
+  let firstSubTable: TextPosition | undefined
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] ?? ''
     const header = HEADER.exec(line)
     if (header?.[1] !== undefined && !line.trimStart().startsWith('[[')) {
       table = splitDotted(header[1])
-      if (samePath(table, path)) return { line: index + 1, column: line.indexOf('[') + 1 }
+      const at = { line: index + 1, column: line.indexOf('[') + 1 }
+      if (samePath(table, path)) return at
+      if (
+        firstSubTable === undefined &&
+        table.length > path.length &&
+        samePath(table.slice(0, path.length), path)
+      )
+        firstSubTable = at
       continue
     }
     const assignment = ASSIGNMENT.exec(line)
@@ -41,7 +51,7 @@ export function locateTomlKey(text: string, path: readonly string[]): TextPositi
       return { line: index + 1, column: assignment[0].length + 1 }
     }
   }
-  return undefined
+  return firstSubTable
 }
 
 function samePath(a: readonly string[], b: readonly string[]): boolean {

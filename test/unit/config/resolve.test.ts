@@ -429,3 +429,32 @@ describe('auth.deny_status', () => {
     )
   })
 })
+
+describe('resolveConfig values inside table settings', () => {
+  it('names the whole path and the line of a missing field in a sub-table', () => {
+    const { issues } = failure({ file: file('[exec]\nroot = "/tmp"\n\n[exec.commands.deploy]\nargs = []\n') })
+    expect(issues).toContainEqual({
+      source: `${PATH}:4:1`,
+      setting: 'exec.commands.deploy.path',
+      message: 'missing (expected string)',
+    })
+  })
+
+  it('names the line of a bad value inside a sub-table, with the value', () => {
+    const issue = failure({
+      file: file('[exec]\nroot = "/tmp"\n\n[exec.commands.deploy]\npath = "relative"\n'),
+    }).issues.find((entry) => entry.setting === 'exec.commands.deploy.path')
+    expect(issue?.source).toBe(`${PATH}:5:8`)
+    expect(issue?.message).toContain('(got "relative")')
+  })
+
+  it('names the line of an unknown key inside a sub-table', () => {
+    const { issues } = failure({
+      file: file('[exec]\nroot = "/tmp"\n\n[exec.commands.deploy]\npath = "/bin/true"\ntimeout = 5\n'),
+    })
+    expect(issues).toContainEqual({
+      source: `${PATH}:6:11`,
+      message: 'unknown setting exec.commands.deploy.timeout',
+    })
+  })
+})

@@ -24,6 +24,18 @@ describe('locateTomlKey', () => {
     ],
     ['a key in CRLF text', '[server]\r\n\r\nport = 1\r\n', ['server', 'port'], { line: 3, column: 8 }],
     ['an inline table by its key', 'server = { port = 1 }', ['server'], { line: 1, column: 10 }],
+    [
+      'a table defined only by its sub-tables, at the first one',
+      '[exec]\nroot = "/r"\n[exec.commands.a]\npath = "/a"\n[exec.commands.b]\n',
+      ['exec', 'commands'],
+      { line: 3, column: 1 },
+    ],
+    [
+      'a table by its own header before its sub-tables',
+      '[a.b.c]\nx = 1\n[a.b]\ny = 2',
+      ['a', 'b'],
+      { line: 3, column: 1 },
+    ],
   ])('finds %s', (_what, text, path, position) => {
     expect(locateTomlKey(text, path)).toEqual(position)
   })
@@ -34,6 +46,7 @@ describe('locateTomlKey', () => {
     ['a commented-out key', '[server]\n# port = 1', ['server', 'port']],
     ['a key under an array-of-tables header', '[[server]]\nport = 1', ['server', 'port']],
     ['anything in empty text', '', ['server']],
+    ['a table whose name only starts like a header', '[exec.commandsx]\na = 1', ['exec', 'commands']],
   ])('returns undefined for %s', (_what, text, path) => {
     expect(locateTomlKey(text, path)).toBeUndefined()
   })

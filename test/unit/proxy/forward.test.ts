@@ -176,7 +176,8 @@ describe('createUpstream', () => {
     )
     const response = await app.request('/call')
     expect(response.status).toBe(502)
-    expect(logged.map((entry) => entry.level)).toEqual(['error'])
+    expect(logged.map((entry) => entry.level)).toEqual(['warn'])
+    expect(logged[0]?.line).toContain('engine call failed')
   })
 })
 

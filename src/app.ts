@@ -6,6 +6,7 @@ import { conductorGateway } from './handlers/conductor/index.ts'
 import { health } from './handlers/health.ts'
 import { metricsRoute } from './handlers/metrics.ts'
 import { taskProxy } from './handlers/task-proxy.ts'
+import { directPassThrough } from './handlers/task-proxy-pass.ts'
 import { OpenApiRegistry } from './lib/openapi.ts'
 import { MetricsRegistry } from './lib/prometheus.ts'
 import { Readiness } from './lib/readiness.ts'
@@ -13,7 +14,7 @@ import type { TenantRegistry } from './lib/tenant-registry.ts'
 import { accessLog } from './middleware/access-log.ts'
 import { errorHandler, methodNotAllowed, notFound } from './middleware/errors.ts'
 import { limits } from './middleware/limits.ts'
-import { metrics } from './middleware/metrics.ts'
+import { metrics, requestRecorder } from './middleware/metrics.ts'
 import { requestId } from './middleware/request-id.ts'
 
 export const VERSION = '0.1.0'
@@ -67,10 +68,12 @@ export function createTaskProxyApp(deps: AppDeps & { registry: TenantRegistry })
     await deps.registry.prepare?.()
     if (!deps.registry.ready()) throw new Error('the tenant list is not loaded yet')
   })
+  const proxyLogger = logger.child({ listener: 'task-proxy' })
+  const record = requestRecorder(registry)
   const app = new Hono<AppEnv>()
   app.use(requestId())
-  app.use(accessLog({ logger: logger.child({ listener: 'task-proxy' }), enabled: config.log.access }))
-  app.use(metrics({ registry }))
+  app.use(accessLog({ logger: proxyLogger, enabled: config.log.access }))
+  app.use(metrics({ registry, recorder: record }))
   app.use(limits({ maxBodyBytes: config.server.body_limit }))
   app.route(
     '/',
@@ -80,5 +83,11 @@ export function createTaskProxyApp(deps: AppDeps & { registry: TenantRegistry })
   app.route('/', taskProxy({ config, registry: deps.registry, fetch: deps.fetch }))
   app.notFound(notFound())
   app.onError(errorHandler(logger))
+  // Body-less pass-through requests skip hono's dispatch (the same rules; task-proxy-pass.ts).
+  // Every runtime entry, and app.request() in tests, calls app.fetch, so all of them take it.
+  const direct = directPassThrough({ config, logger: proxyLogger, record, fetch: deps.fetch })
+  const dispatch = app.fetch
+  app.fetch = (request, env, executionCtx) =>
+    direct.accepts(request) ? direct.serve(request) : dispatch(request, env, executionCtx)
   return { app, readiness, metrics: registry, openapi }
 }

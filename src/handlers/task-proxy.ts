@@ -12,9 +12,9 @@ import { Rotation, shares } from '../lib/fair-share.ts'
 import type { Logger } from '../lib/logger.ts'
 import type { TenantRegistry } from '../lib/tenant-registry.ts'
 import { withRequestId } from '../middleware/request-id.ts'
-import { bufferedBody, headerOf } from '../proxy/buffered-body.ts'
 import { createUpstream, responseHeaders, type Upstream } from '../proxy/forward.ts'
 import { jsonResponse, readJson } from '../proxy/json-rewrite.ts'
+import { passedOn, rawTarget } from './task-proxy-pass.ts'
 
 export interface TaskProxyOptions {
   config: Readonly<Config>
@@ -162,28 +162,15 @@ export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
   app.all('/api/*', async (c) => {
     const body = c.req.method === 'GET' || c.req.method === 'HEAD' ? null : c.req.raw.body
     // Path and query pass exactly as the worker sent them (no re-encoding of its parameters).
-    // (c.req.path would be percent-decoded.)
-    const target = c.req.url
-    const pathAt = target.indexOf('/', target.indexOf('//') + 2)
-    const queryAt = target.indexOf('?', pathAt)
+    const target = rawTarget(c.req.url)
     const response = await upstream.call(c, {
       method: c.req.method,
-      path: queryAt === -1 ? target.slice(pathAt) : target.slice(pathAt, queryAt),
-      query: queryAt === -1 ? '' : target.slice(queryAt + 1),
+      path: target.path,
+      query: target.query,
       body,
       ...(c.req.header('content-type') ? { contentType: c.req.header('content-type') } : {}),
     })
-    const headers = withRequestId(c, responseHeaders(response))
-    // The body passes unchanged: keep its length (unless the runtime decoded an encoded body).
-    const length = headerOf(response, 'content-length')
-    const decoded = headerOf(response, 'content-encoding') !== null
-    if (length !== null && !decoded) headers['content-length'] = length
-    // An answer the forwarder already read whole (Node) goes out as bytes, which the Node adapter
-    // writes at once; any other body is passed on as the runtime's own stream, which Bun, Deno and
-    // Workers pipe natively (reading it into JavaScript first costs them more than it saves).
-    const whole = bufferedBody(response)
-    if (whole) return new Response(whole, { status: response.status, headers })
-    return new Response(response.body, { status: response.status, headers })
+    return passedOn(response, withRequestId(c, responseHeaders(response)))
   })
   return app
 }

@@ -20,16 +20,30 @@ export const accessLog = (options: AccessLogOptions): MiddlewareHandler<AppEnv> 
     await next()
     if (!enabled) return
     const principal = c.get('principal')
-    const status = c.res.status
-    const fields = {
+    writeAccessLine(requestLogger, {
       method: c.req.method,
       route: routeLabel(c),
       path: c.req.path,
-      status,
+      status: c.res.status,
       ms: Math.round((performance.now() - started) * 10) / 10,
       ...(principal ? { tenant: principal.tenant, user: principal.user } : {}),
-    }
-    if (status >= 500) requestLogger.warn('request', fields)
-    else requestLogger.info('request', fields)
+    })
   }
+}
+
+/** The access line of one request: a warning for server errors, else information. */
+export function writeAccessLine(
+  logger: Logger,
+  fields: {
+    method: string
+    route: string
+    path: string
+    status: number
+    ms: number
+    tenant?: string
+    user?: string
+  }
+): void {
+  if (fields.status >= 500) logger.warn('request', fields)
+  else logger.info('request', fields)
 }

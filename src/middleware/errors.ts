@@ -43,34 +43,47 @@ function asAppError(error: unknown): AppError {
 export const CLIENT_CLOSED = 499
 
 /** The request's own abort (the client went away) surfacing from an upstream call or a body read. */
-function clientWentAway(error: unknown, c: Context<AppEnv>): boolean {
+function clientWentAway(error: unknown, signal: () => AbortSignal): boolean {
   if (error instanceof AppError || !(error instanceof Error || error instanceof DOMException)) return false
-  const signal = c.req.raw.signal
-  return signal.aborted && (error === signal.reason || error.name === 'AbortError')
+  const client = signal()
+  return client.aborted && (error === client.reason || error.name === 'AbortError')
+}
+
+/**
+ * The answer to an error thrown while serving a request, and its log line: problem+json; 5xx
+ * logged with their cause; a client that went away is no server error (499 and a debug line).
+ * `signal` is asked only for errors that may be the client's own abort.
+ */
+export function errorResponse(
+  error: unknown,
+  logger: Logger,
+  requestId: string | undefined,
+  signal: () => AbortSignal
+): Response {
+  if (clientWentAway(error, signal)) {
+    logger.debug('client closed the request', { error })
+    return new Response(null, { status: CLIENT_CLOSED })
+  }
+  const appError = asAppError(error)
+  if (ENGINE_TROUBLE.has(appError.code)) {
+    // The engine down or slow is the operator's condition, not a flowgate failure: one warning
+    // per request, naming the cause without a stack.
+    logger.warn('engine call failed', { code: appError.code, error: causeSummary(appError.cause) })
+  } else if (appError.status >= 500) {
+    logger.error('request failed', { code: appError.code, error: appError.cause ?? error })
+  } else if (appError.cause !== undefined) {
+    logger.debug('request rejected', { code: appError.code, error: appError.cause })
+  }
+  return problemResponse(appError, requestId)
 }
 
 /**
  * `app.onError`: renders every error as problem+json; logs 5xx with their cause. A client that
- * went away is no server error: its request ends with 499 and a debug line.
+ * went away is no server error: its request ends with 499 and a debug line (errorResponse).
  */
 export const errorHandler = (fallbackLogger: Logger): ErrorHandler<AppEnv> =>
   function errorHandler(error, c) {
-    const logger = c.get('logger') ?? fallbackLogger
-    if (clientWentAway(error, c)) {
-      logger.debug('client closed the request', { error })
-      return new Response(null, { status: CLIENT_CLOSED })
-    }
-    const appError = asAppError(error)
-    if (ENGINE_TROUBLE.has(appError.code)) {
-      // The engine down or slow is the operator's condition, not a flowgate failure: one warning
-      // per request, naming the cause without a stack.
-      logger.warn('engine call failed', { code: appError.code, error: causeSummary(appError.cause) })
-    } else if (appError.status >= 500) {
-      logger.error('request failed', { code: appError.code, error: appError.cause ?? error })
-    } else if (appError.cause !== undefined) {
-      logger.debug('request rejected', { code: appError.code, error: appError.cause })
-    }
-    return problemResponse(appError, c.get('requestId'))
+    return errorResponse(error, c.get('logger') ?? fallbackLogger, c.get('requestId'), () => c.req.raw.signal)
   }
 
 /** `app.notFound`: 404 problem+json for any path no route serves. */

@@ -10,13 +10,20 @@ export interface RequestIdOptions {
 /** Inbound ids are reused only when made of safe characters, so they cannot inject log lines. */
 const SAFE_ID = /^[A-Za-z0-9._:=-]+$/
 
+/** Longest inbound id reused by default. */
+const MAX_LENGTH = 200
+
+/** The id of a request: its inbound `x-request-id` when valid, else a new UUID. */
+export function requestIdFrom(inbound: string | null | undefined, maxLength = MAX_LENGTH): string {
+  return inbound && inbound.length <= maxLength && SAFE_ID.test(inbound) ? inbound : crypto.randomUUID()
+}
+
 export const requestId = (options: RequestIdOptions = {}): MiddlewareHandler<AppEnv> => {
-  const maxLength = options.maxLength ?? 200
+  const maxLength = options.maxLength ?? MAX_LENGTH
   if (!Number.isInteger(maxLength) || maxLength < 8)
     throw new Error('requestId: maxLength must be an integer ≥ 8')
   return async function requestId(c, next) {
-    const inbound = c.req.header('x-request-id')
-    const id = inbound && inbound.length <= maxLength && SAFE_ID.test(inbound) ? inbound : crypto.randomUUID()
+    const id = requestIdFrom(c.req.header('x-request-id'), maxLength)
     c.set('requestId', id)
     await next()
     if (c.get('requestIdSent')) return

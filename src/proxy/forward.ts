@@ -6,6 +6,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
+import type { Logger } from '../lib/logger.ts'
 import { headerOf, READ_WHOLE, type ReadWholeInit } from './buffered-body.ts'
 import { callSignal, releasedAtEnd } from './call-signal.ts'
 
@@ -50,29 +51,55 @@ export interface UpstreamCall {
   readWhole?: number
 }
 
+/** What a call takes from the client's request (a Hono context gives it; see `callerOf`). */
+export interface Caller {
+  /** A request header (lower-case name). */
+  header(name: string): string | undefined
+  requestId: string
+  /** The request's full URL as received. */
+  url: string
+  /** Aborted when the client goes away. */
+  signal: AbortSignal
+  logger: Logger | undefined
+}
+
 export interface Upstream {
   /** Performs the call; throws AppError 502/504 when the engine fails to answer. */
   call(c: Context<AppEnv>, call: UpstreamCall): Promise<Response>
+  /** The same for a request served without a Hono context (the task proxy's pass-through). */
+  callAs(caller: Caller, call: UpstreamCall): Promise<Response>
+}
+
+/** The caller of a request served by hono. */
+export function callerOf(c: Context<AppEnv>): Caller {
+  return {
+    header: (name) => c.req.header(name),
+    requestId: c.get('requestId'),
+    url: c.req.url,
+    signal: c.req.raw.signal,
+    logger: c.get('logger'),
+  }
 }
 
 export function createUpstream(options: UpstreamOptions): Upstream {
   const base = options.baseUrl.replace(/\/+$/, '')
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init))
-  return {
-    async call(c, call) {
+  const upstream: Upstream = {
+    call: (c, call) => upstream.callAs(callerOf(c), call),
+    async callAs(caller, call) {
       const search = call.query === undefined ? '' : call.query.toString()
       const url = new URL(`${base}${call.path}${search === '' ? '' : `?${search}`}`)
       // A plain record: the header names are known lower-case ones, and a Headers object would
       // only be taken apart again by the forwarder.
       const headers: Record<string, string> = {}
       for (const name of REQUEST_HEADERS) {
-        const value = c.req.header(name)
+        const value = caller.header(name)
         if (value !== undefined) headers[name] = value
       }
-      headers['x-request-id'] = c.get('requestId')
-      const incoming = c.req.url
+      headers['x-request-id'] = caller.requestId
+      const incoming = caller.url
       headers['x-forwarded-proto'] = incoming.slice(0, incoming.indexOf(':'))
-      headers['x-forwarded-host'] = c.req.header('host') ?? new URL(incoming).host
+      headers['x-forwarded-host'] = caller.header('host') ?? new URL(incoming).host
       let body: BodyInit | null = null
       if (call.json !== undefined) {
         body = JSON.stringify(call.json)
@@ -82,7 +109,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         headers['content-type'] = call.contentType ?? 'application/octet-stream'
       }
       const timeoutMs = call.timeoutMs ?? options.timeoutMs
-      const { signal, release } = callSignal(c.req.raw.signal, timeoutMs)
+      const { signal, release } = callSignal(caller.signal, timeoutMs)
       const started = performance.now()
       try {
         const init: ReadWholeInit & { duplex?: 'half' } = {
@@ -94,7 +121,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         if (call.readWhole !== undefined) init[READ_WHOLE] = call.readWhole
         if (body instanceof ReadableStream) init.duplex = 'half'
         const response = await doFetch(url, init)
-        c.get('logger')?.debug('upstream', {
+        caller.logger?.debug('upstream', {
+          requestId: caller.requestId,
           method: init.method,
           path: call.path,
           status: response.status,
@@ -103,7 +131,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         return releasedAtEnd(response, release)
       } catch (error) {
         release()
-        if (c.req.raw.signal.aborted) throw error
+        if (caller.signal.aborted) throw error
         if (error instanceof Error && error.name === 'TimeoutError') {
           throw new AppError('FG_ERR_UPSTREAM_TIMEOUT', { cause: error })
         }
@@ -111,6 +139,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       }
     },
   }
+  return upstream
 }
 
 /** The engine's response headers a client may see (a plain record: cheaper to build and to send). */

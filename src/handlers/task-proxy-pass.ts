@@ -1,0 +1,128 @@
+/**
+ * @module The task proxy's pass-through: every worker request that is not a poll goes to Conductor
+ * as the worker sent it (path and query untouched, the header allow-lists, a deadline, the client's
+ * abort) and the answer comes back with its own body. Body-less GETs take a direct path around
+ * hono (`directPassThrough`): the most frequent requests of a worker fleet then cost what the
+ * forwarding costs, with the same request id, metrics, access line and error answers that the app's
+ * middleware gives every other request (tested side by side in task-proxy-pass.test.ts).
+ */
+import type { Config } from '../config/schema.ts'
+import type { Logger } from '../lib/logger.ts'
+import { writeAccessLine } from '../middleware/access-log.ts'
+import { errorResponse } from '../middleware/errors.ts'
+import type { RequestRecorder } from '../middleware/metrics.ts'
+import { requestIdFrom } from '../middleware/request-id.ts'
+import { bufferedBody, headerOf } from '../proxy/buffered-body.ts'
+import { type Caller, createUpstream, responseHeaders } from '../proxy/forward.ts'
+
+/** The route pattern of the pass-through (its metrics and access-log label). */
+export const PASS_THROUGH_ROUTE = '/api/*'
+
+/** The path and query of a request URL exactly as sent (c.req.path would be percent-decoded). */
+export function rawTarget(url: string): { path: string; query: string } {
+  const pathAt = url.indexOf('/', url.indexOf('//') + 2)
+  const queryAt = url.indexOf('?', pathAt)
+  return queryAt === -1
+    ? { path: url.slice(pathAt), query: '' }
+    : { path: url.slice(pathAt, queryAt), query: url.slice(queryAt + 1) }
+}
+
+/**
+ * Conductor's answer as the worker gets it: `headers` (the allow-listed ones and the request id)
+ * plus the body's length when it passes unchanged (not when the runtime decoded a coded body). An
+ * answer the Node forwarder read whole goes out as bytes, which the Node adapter writes at once;
+ * any other body is passed on as the runtime's own stream, which Bun, Deno and Workers pipe
+ * natively (reading it into JavaScript first costs them more than it saves).
+ */
+export function passedOn(answer: Response, headers: Record<string, string>): Response {
+  const length = headerOf(answer, 'content-length')
+  if (length !== null && headerOf(answer, 'content-encoding') === null) headers['content-length'] = length
+  const whole = bufferedBody(answer)
+  return new Response(whole || answer.body, { status: answer.status, headers })
+}
+
+export interface DirectPassThroughOptions {
+  config: Readonly<Config>
+  /** The task proxy's logger (its lines carry the listener); a request's lines add its id. */
+  logger: Logger
+  record: RequestRecorder
+  fetch?: typeof fetch | undefined
+}
+
+export interface DirectPassThrough {
+  /**
+   * Whether `request` is one hono would route to the pass-through and that has no body: a GET
+   * below `/api/` that is not a poll, its path free of `%` and `//` (which routing would read
+   * differently). Anything else goes through the app.
+   */
+  accepts(request: Request): boolean
+  serve(request: Request): Promise<Response>
+}
+
+export function directPassThrough(options: DirectPassThroughOptions): DirectPassThrough {
+  const { config, logger } = options
+  const upstream = createUpstream({
+    baseUrl: config.conductor.url,
+    timeoutMs: config.conductor.timeout_ms,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  })
+  const accessLog = config.log.access
+  return {
+    accepts(request) {
+      if (request.method !== 'GET') return false
+      const { path } = rawTarget(request.url)
+      return (
+        path.startsWith('/api/') &&
+        !path.startsWith('/api/tasks/poll') &&
+        !path.includes('%') &&
+        !path.includes('//')
+      )
+    },
+    async serve(request) {
+      const started = performance.now()
+      const requestId = requestIdFrom(request.headers.get('x-request-id'))
+      let requestLogger: Logger | undefined
+      const log = () => {
+        requestLogger ??= logger.child({ requestId })
+        return requestLogger
+      }
+      const headers = request.headers
+      const caller: Caller = {
+        header: (name) => headers.get(name) ?? undefined,
+        requestId,
+        url: request.url,
+        // Read only by the call: the Node adapter makes the signal on first access.
+        get signal() {
+          return request.signal
+        },
+        logger,
+      }
+      const target = rawTarget(request.url)
+      let response: Response
+      try {
+        const answer = await upstream.callAs(caller, {
+          method: 'GET',
+          path: target.path,
+          query: target.query,
+        })
+        const out = responseHeaders(answer)
+        out['x-request-id'] = requestId
+        response = passedOn(answer, out)
+      } catch (error) {
+        response = errorResponse(error, log(), requestId, () => request.signal)
+      }
+      const ms = performance.now() - started
+      options.record('GET', PASS_THROUGH_ROUTE, response.status, ms / 1000)
+      if (accessLog) {
+        writeAccessLine(log(), {
+          method: 'GET',
+          route: PASS_THROUGH_ROUTE,
+          path: target.path,
+          status: response.status,
+          ms: Math.round(ms * 10) / 10,
+        })
+      }
+      return response
+    },
+  }
+}

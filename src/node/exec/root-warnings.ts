@@ -1,10 +1,12 @@
 /**
  * @module Start-up warnings about an exec root a cautious operator would not want: interpreters and
- * wrappers (equivalent to running arbitrary code) and a root, directory in it or allow-listed file
- * the service user can write to (dropped files, swapped links). Warnings, not errors: httpexec deployments may rely on them.
+ * wrappers (equivalent to running arbitrary code) and a root, directory or file in it (or an
+ * allow-listed file or its directory) that the user commands run as can write to (dropped files,
+ * swapped links, rewritten commands). Warnings, not errors: httpexec deployments may rely on them.
  */
-import { accessSync, constants, lstatSync, readdirSync } from 'node:fs'
+import { accessSync, constants, lstatSync, readdirSync, type Stats, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import type { RunAs } from './run-as.ts'
 import type { ExecSettings } from './settings.ts'
 
 const INTERPRETERS =
@@ -23,25 +25,58 @@ export function rootWarnings(settings: ExecSettings): string[] {
     )
   }
   // A writable directory anywhere on the way lets a file be dropped, or a directory swapped for a
-  // link between the path check and the exec (Node has no fexecve): the check is only as good as
-  // the tree is read-only.
+  // link between the path check and the exec (Node has no fexecve); a writable command can be
+  // rewritten for the next caller. The check is only as good as the tree is read-only.
+  // Directories first: the ones shown should be those that allow swaps.
+  const entries = paths.map((path) => join(settings.root, path))
   const exposed =
     settings.mode === 'directory'
-      ? [settings.root, ...paths.map((path) => join(settings.root, path)).filter(isRealDirectory)]
-      : paths.flatMap((path) => [path, dirname(path)])
-  const open = [...new Set(exposed.filter(writable))]
+      ? [settings.root, ...entries.filter(isRealDirectory), ...entries.filter(isRegularFile)]
+      : [...paths.map((path) => dirname(path)), ...paths]
+  // Commands run as exec.run_as when it is set: that user is the one that must not write here.
+  const runAs = settings.runAs
+  const open = [...new Set(exposed.filter((path) => (runAs ? writableBy(path, runAs) : writable(path))))]
   if (open.length > 0) {
     const shown = open.slice(0, 5).join(', ') + (open.length > 5 ? `, … (${open.length})` : '')
+    const who = runAs ? `the exec.run_as user (uid ${runAs.uid}, gid ${runAs.gid})` : 'this user'
     warnings.push(
-      `writable by this user, so commands can be dropped or swapped for links: ${shown}; make them read-only for the service`
+      `writable by ${who}, so commands can be dropped or swapped for links: ${shown}; make them read-only for it`
     )
   }
   return warnings
 }
 
+/**
+ * Whether a process with exactly these ids (no supplementary groups: commands run after
+ * setgroups(0)) may write `stats`' file by its mode bits, or make it writable: its owner may chmod
+ * it. ACLs and capabilities other than root's are not looked at.
+ */
+export function modeLetsWrite(stats: Pick<Stats, 'uid' | 'gid' | 'mode'>, ids: RunAs): boolean {
+  if (ids.uid === 0 || stats.uid === ids.uid) return true
+  if (stats.gid === ids.gid) return (stats.mode & 0o020) !== 0
+  return (stats.mode & 0o002) !== 0
+}
+
+function writableBy(path: string, ids: RunAs): boolean {
+  try {
+    return modeLetsWrite(statSync(path), ids)
+  } catch {
+    return false
+  }
+}
+
+// Links are left out: replacing one needs its directory, which is checked.
 function isRealDirectory(path: string): boolean {
   try {
     return lstatSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile()
   } catch {
     return false
   }

@@ -1,5 +1,7 @@
+import { chmodSync, chownSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { modeLetsWrite } from '../../../../src/node/exec/root-warnings.ts'
 import { buildExecApp } from './exec-app.ts'
 import { createFixtureRoot, type FixtureRoot } from './fixture-root.ts'
 
@@ -28,5 +30,68 @@ describe('start-up warnings', () => {
     const commands = JSON.stringify({ greet: { path: join(fixture.root, 'args') } })
     const found = warnings(buildExecApp(undefined, { FLOWGATE_EXEC_COMMANDS: commands }))
     expect(found.find((warning) => warning.startsWith('writable'))).toContain(join(fixture.root, 'args'))
+  })
+})
+
+describe('modeLetsWrite: what a run_as user (no supplementary groups) may write', () => {
+  const ids = { uid: 5000, gid: 4000 }
+  it.each([
+    ['owned by another user, 0755', { uid: 0, gid: 0, mode: 0o40755 }, false],
+    ['world-writable', { uid: 0, gid: 0, mode: 0o40777 }, true],
+    ['owned by it, even read-only (its owner may chmod it)', { uid: 5000, gid: 0, mode: 0o100444 }, true],
+    ['group-writable for its primary group', { uid: 0, gid: 4000, mode: 0o40775 }, true],
+    [
+      'group-writable for another group (supplementary groups are dropped)',
+      { uid: 0, gid: 4001, mode: 0o40775 },
+      false,
+    ],
+    [
+      'other-writable but its group is read-only (the group class decides)',
+      { uid: 0, gid: 4000, mode: 0o40757 },
+      false,
+    ],
+  ])('%s: %s', (_name, stats, expected) => {
+    expect(modeLetsWrite(stats, ids)).toBe(expected)
+  })
+
+  it('treats root as able to write anything', () => {
+    expect(modeLetsWrite({ uid: 1, gid: 1, mode: 0o40555 }, { uid: 0, gid: 0 })).toBe(true)
+  })
+})
+
+describe.runIf(process.getuid?.() === 0)('start-up warnings with exec.run_as (as root)', () => {
+  let tree: FixtureRoot
+  beforeAll(() => {
+    tree = createFixtureRoot()
+    // The service (root) owns everything; the run_as user 5000:4000 gets write access in two places.
+    chownSync(join(tree.root, 'sub'), 5000, 0)
+    chownSync(join(tree.root, 'adir'), 0, 4000)
+    chmodSync(join(tree.root, 'adir'), 0o775)
+    chownSync(join(tree.root, 'echo'), 0, 4000)
+    chmodSync(join(tree.root, 'echo'), 0o757)
+    chmodSync(join(tree.root, 'args'), 0o777)
+  })
+  afterAll(() => tree.remove())
+
+  const found = () =>
+    warnings(buildExecApp(tree.root, { FLOWGATE_EXEC_RUN_AS: '5000:4000' })).find((warning) =>
+      warning.startsWith('writable')
+    ) ?? ''
+
+  it("names what the run_as user can write, not what flowgate's user (root) can", () => {
+    const warning = found()
+    expect(warning).toContain('exec.run_as user (uid 5000, gid 4000)')
+    expect(warning).toContain(join(tree.root, 'sub'))
+    expect(warning).toContain(join(tree.root, 'adir'))
+    expect(warning).toContain(join(tree.root, 'args'))
+    expect(warning).not.toContain(`${tree.root},`)
+    expect(warning).not.toContain(join(tree.root, 'echo'))
+  })
+
+  it('gives no writability warning for a tree the run_as user cannot write', () => {
+    chownSync(join(tree.root, 'sub'), 0, 0)
+    chownSync(join(tree.root, 'adir'), 0, 0)
+    chmodSync(join(tree.root, 'args'), 0o755)
+    expect(found()).toBe('')
   })
 })

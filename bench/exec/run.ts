@@ -4,7 +4,10 @@
  * while streaming 1 GiB. Prints a Markdown table for docs/PERFORMANCE.md.
  *   node bench/exec/run.ts [--duration 10] [--connections 16] [--stream-mib 1024] [--only a,b]
  * --only picks servers by key: httpexec, webhook, node (native helper), node-helper (Node helper),
- * node-off (no helper), bun (native helper), bun-off (no helper), deno; by default all but node-off.
+ * node-off (no helper), bun (native helper), bun-auto (the default: native helper for buffered runs,
+ * streams spawned directly), bun-off (no helper), deno; by default all but node-off.
+ * --baseline <dir> adds node-baseline and bun-baseline: flowgate from another checkout (with its
+ * node_modules and native helper), for before/after figures in one run.
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -18,7 +21,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
     'stream-mib': { type: 'string', default: '1024' },
-    only: { type: 'string', default: 'httpexec,webhook,node,node-helper,bun,bun-off,deno' },
+    baseline: { type: 'string' },
+    only: { type: 'string', default: 'httpexec,webhook,node,node-helper,bun,bun-auto,bun-off,deno' },
   },
 })
 
@@ -111,8 +115,16 @@ const STARTERS: Record<string, () => Promise<BenchServer>> = {
   'node-helper': () => startFlowgate('node', root, 'node'),
   'node-off': () => startFlowgate('node', root, 'off'),
   bun: () => startFlowgate('bun', root, 'native'),
+  'bun-auto': () => startFlowgate('bun', root, 'auto'),
   'bun-off': () => startFlowgate('bun', root, 'off'),
   deno: () => startFlowgate('deno', root),
+  'node-baseline': () => startFlowgate('node', root, 'native', baseline()),
+  'bun-baseline': () => startFlowgate('bun', root, 'auto', baseline()),
+}
+
+function baseline(): string {
+  if (!values.baseline) throw new Error('node-baseline and bun-baseline need --baseline <checkout>')
+  return values.baseline
 }
 const starters = (values.only ?? '').split(',').map((key) => {
   const start = STARTERS[key.trim()]

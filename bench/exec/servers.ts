@@ -40,8 +40,8 @@ async function waitForHttp(url: string): Promise<void> {
   throw new Error(`${url} did not answer`)
 }
 
-function detached(command: string, args: string[], env: Record<string, string>) {
-  const child = spawn(command, args, { cwd: ROOT, detached: true, stdio: 'ignore', env })
+function detached(command: string, args: string[], env: Record<string, string>, cwd = ROOT) {
+  const child = spawn(command, args, { cwd, detached: true, stdio: 'ignore', env })
   const pid = child.pid ?? 0
   const stop = async () => {
     if (!groupGone(pid)) process.kill(-pid, 'SIGTERM')
@@ -53,12 +53,14 @@ function detached(command: string, args: string[], env: Record<string, string>) 
 
 /**
  * flowgate exec serve on Node, Bun or Deno, limits raised so the benchmark's 16 connections fit;
- * `spawnHelper` sets exec.spawn_helper (Node: "native", "node", "off"; default "auto").
+ * `spawnHelper` sets exec.spawn_helper ("native", "node", "off", "auto"; unset = the default, "auto").
+ * `checkout` runs another copy of flowgate (an earlier version, to compare in the same run).
  */
 export async function startFlowgate(
   runtime: 'node' | 'bun' | 'deno',
   root: string,
-  spawnHelper?: 'native' | 'node' | 'off'
+  spawnHelper?: 'native' | 'node' | 'off' | 'auto',
+  checkout?: string
 ): Promise<BenchServer> {
   const port = await freePort()
   const { pid, stop } = detached(
@@ -81,12 +83,15 @@ export async function startFlowgate(
       FLOWGATE_EXEC_MAX_CONCURRENT: '256',
       FLOWGATE_EXEC_MAX_CONCURRENT_PER_COMMAND: '256',
       ...(spawnHelper ? { FLOWGATE_EXEC_SPAWN_HELPER: spawnHelper } : {}),
-    }
+    },
+    checkout
   )
   const base = `http://127.0.0.1:${port}`
   await waitForHttp(`${base}/true`)
-  const helper = spawnHelper === 'off' ? 'no helper' : `${spawnHelper} helper`
-  const name = spawnHelper ? `flowgate (${runtime}, ${helper})` : `flowgate (${runtime})`
+  const helper =
+    spawnHelper === 'off' ? 'no helper' : spawnHelper === 'auto' ? 'auto' : `${spawnHelper} helper`
+  const version = checkout ? ', baseline' : ''
+  const name = spawnHelper ? `flowgate (${runtime}, ${helper}${version})` : `flowgate (${runtime}${version})`
   return { name, url: (c) => `${base}/${c}`, body: (c) => CAPTURE[c], pid, stop }
 }
 

@@ -73,6 +73,10 @@ export const exec = z.strictObject({
   max_output_bytes: setting(byteSize().default(10 * 1024 ** 2), {
     description: 'Cap per captured stream (buffered mode); the group is killed and `truncated` set.',
   }),
+  max_buffered_bytes: setting(byteSize().default(256 * 1024 ** 2), {
+    description:
+      'Memory all buffered runs together may hold for captured output, counted as held plus the JSON reply it becomes (escaping can grow it sixfold), until each reply is sent; output past it truncates the run (killed, `truncated` set).',
+  }),
   max_stdin_bytes: setting(byteSize().default(8 * 1024 ** 2), {
     description: 'Largest decoded stdin.',
   }),
@@ -122,7 +126,7 @@ export const exec = z.strictObject({
   ),
   spawn_helper: setting(spawnHelper().default('auto'), {
     description:
-      'Start commands from a small helper process rather than forking the large server (see docs/PERFORMANCE.md): "native" (the C helper `npm install` builds), "node" (a Node helper, Node only), "auto" (on Node: native when built, else node; on Bun and Deno: none), "off"; true = "auto", false = "off".',
+      'Start commands from a small helper process rather than forking the large server (see docs/PERFORMANCE.md): "native" (the C helper `npm install` builds), "node" (a Node helper, Node only), "auto" (on Node: native when built, else node; on Bun: native for buffered runs when built, streams spawned directly; on Deno: none), "off"; true = "auto", false = "off".',
   }),
   serve_port: setting(port().default(8000), {
     description: "Port of `flowgate exec serve` (hypercorn's default, which httpexec is usually run with).",

@@ -22,6 +22,8 @@ export interface AuditRecord {
   signal?: string | null
   timedOut?: boolean
   truncated?: boolean
+  /** Truncated because exec.max_buffered_bytes was reached. */
+  overBudget?: boolean
   durationMs: number
   stdoutBytes?: number
   stderrBytes?: number

@@ -11,11 +11,13 @@ import { authenticate, authorize, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './a
 import { childEnvironment } from './environment.ts'
 import { EventStream, STREAM_CONTENT_TYPES, streamFormat } from './event-stream.ts'
 import type { Limiter } from './limiter.ts'
+import type { OutputBudget } from './output-budget.ts'
+import { releaseWhenSent } from './release-when-sent.ts'
 import { ReplayGuard } from './replay-guard.ts'
 import { applyRule, parseBody, toExecRequest } from './request.ts'
 import { execRequestSchema } from './request-schema.ts'
 import { resolveCommand, stripLeadingSlashes } from './resolve-command.ts'
-import { resultBodySchema, resultJson } from './result-body.ts'
+import { replyBody, resultBodySchema, resultPieces } from './result-body.ts'
 import { type RunResult, runCommand } from './run-command.ts'
 import type { ExecSettings } from './settings.ts'
 import type { Spawner } from './spawner.ts'
@@ -23,6 +25,8 @@ import type { Spawner } from './spawner.ts'
 export interface ExecRoutesOptions {
   settings: ExecSettings
   limiter: Limiter
+  /** exec.max_buffered_bytes, shared by all buffered runs. */
+  budget: OutputBudget
   /** Aborted on shutdown: every running group is killed. */
   shutdown: AbortSignal
   /** Runs in flight, so shutdown can wait for them. */
@@ -61,6 +65,7 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
     const log = (patch: Partial<AuditRecord>) =>
       audit(c.var.logger, { ...record, ...patch, durationMs: now() - started })
     let release: (() => void) | undefined
+    let freeShare: (() => void) | undefined
     try {
       let body: Promise<Uint8Array> | undefined
       const readBody = () => {
@@ -97,6 +102,9 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
       })
       release = limiter.acquire(command.file)
       const events = format ? new EventStream(format, request) : undefined
+      // Streams have backpressure instead: only buffered runs hold their output.
+      const share = events ? undefined : options.budget.share()
+      freeShare = share?.release
       const run = runCommand({
         file: command.file,
         argv0: command.argv0,
@@ -115,6 +123,9 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
         // Two signals rather than AbortSignal.any: nothing per run stays tied to the long-lived one.
         signals: [c.req.raw.signal, options.shutdown],
         ...(events ? { onChunk: events.onChunk } : {}),
+        ...(share
+          ? { budget: { share, encode: { stdout: request.stdout.encode, stderr: request.stderr.encode } } }
+          : {}),
         // Streams fork directly: IPC has no backpressure, and one fork is cheap next to a long stream.
         ...(events
           ? options.streamSpawner && { spawner: options.streamSpawner }
@@ -140,9 +151,16 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
       if (!events) {
         const result = await run.done
         release()
-        log({ status: 200, ...outcome(result) })
-        return c.body(resultJson(result, request.stdout, request.stderr), 200, {
+        log({ status: 200, ...outcome(result), ...(result.overBudget ? { overBudget: true } : {}) })
+        const pieces = resultPieces(result, request.stdout, request.stderr)
+        const length = pieces.reduce((sum, piece) => sum + piece.byteLength, 0)
+        // Until it is sent, the reply is what this run holds (a slow reader keeps it in memory).
+        share?.settle(length)
+        if (share) releaseWhenSent(c.env, share.release)
+        freeShare = undefined
+        return c.body(replyBody(pieces, length), 200, {
           'content-type': 'application/json',
+          'content-length': String(length),
         })
       }
       events.attach(run)
@@ -168,6 +186,7 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
       return new Response(events.body, { status: 200, headers })
     } catch (error) {
       release?.()
+      freeShare?.()
       const status = error instanceof AppError ? error.status : 500
       log({ status, code: error instanceof AppError ? error.code : 'FG_ERR_INTERNAL' })
       throw error

@@ -8,6 +8,7 @@ import type { AppDeps } from '../../env.ts'
 import type { NodeModule, NodeModuleStop } from '../mount.ts'
 import { execRoutes } from './exec-routes.ts'
 import { Limiter } from './limiter.ts'
+import { OutputBudget } from './output-budget.ts'
 import { rootWarnings } from './root-warnings.ts'
 import { type ExecSettings, resolveExecSettings } from './settings.ts'
 import { chooseSpawnHelper } from './spawn-helper-choice.ts'
@@ -25,6 +26,8 @@ export interface MountExecOptions {
 
 export interface MountedExec {
   settings: ExecSettings
+  /** exec.max_buffered_bytes in use (its `used` and `peak` show what buffered runs hold). */
+  budget: OutputBudget
   stop: NodeModuleStop
 }
 
@@ -37,9 +40,19 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
     host: options.host ?? deps.config.server.host,
   })
   for (const warning of rootWarnings(settings)) deps.logger.warn('exec root warning', { warning })
+  if (settings.maxBufferedBytes < settings.maxOutputBytes) {
+    deps.logger.warn(
+      'exec.max_buffered_bytes is below exec.max_output_bytes: output is truncated at the budget first',
+      {
+        maxBufferedBytes: settings.maxBufferedBytes,
+        maxOutputBytes: settings.maxOutputBytes,
+      }
+    )
+  }
   const shutdown = new AbortController()
   const inFlight = new Set<Promise<unknown>>()
   const limiter = new Limiter(settings)
+  const budget = new OutputBudget(settings.maxBufferedBytes)
   const choice = chooseSpawnHelper(deps.config.exec.spawn_helper, deps.capabilities.runtime)
   if (choice.warning) deps.logger.warn(choice.warning)
   const helper = choice.helper
@@ -49,16 +62,17 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
     execRoutes({
       settings,
       limiter,
+      budget,
       shutdown: shutdown.signal,
       inFlight,
       openapi: target.openapi,
       prefix: options.prefix ?? '/exec',
-      // The native helper has backpressure end to end, so streams go through it too; the Node
+      // The native helper has backpressure end to end, so streams may go through it too; the Node
       // helper's IPC has none, so streams fork directly and the helper only watches them.
       ...(helper
         ? {
             spawner: helper.spawner,
-            streamSpawner: choice.kind === 'native' ? helper.spawner : helper.watchedDirect,
+            streamSpawner: choice.streamsThroughHelper ? helper.spawner : helper.watchedDirect,
           }
         : {}),
       ...(options.now ? { now: options.now } : {}),
@@ -70,14 +84,16 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
     followLinks: settings.followLinks,
     auth: settings.authRequired ? 'required' : 'none',
     spawnHelper: choice.kind,
+    streams: choice.helper ? (choice.streamsThroughHelper ? 'helper' : 'direct, watched') : 'direct',
     runAs: settings.runAs ? `${settings.runAs.uid}:${settings.runAs.gid}` : undefined,
+    maxBufferedBytes: settings.maxBufferedBytes,
   })
   const stop = async () => {
     shutdown.abort()
     await Promise.allSettled([...inFlight])
     await helper?.stop()
   }
-  return { settings, stop }
+  return { settings, budget, stop }
 }
 
 const execModule: NodeModule = {

@@ -22,7 +22,7 @@ export type HelperEvent =
   | { type: 'spawn'; id: number; pid: number }
   | { type: 'error'; id: number; code: string; message: string }
   | { type: 'data'; id: number; stream: StreamName; chunk: Buffer }
-  | { type: 'text'; id: number; stream: StreamName; escaped: Buffer; bytesRead: number }
+  | { type: 'text'; id: number; stream: StreamName; escaped: Buffer; bytesRead: number; frameLength: number }
   | { type: 'close'; id: number; code: number | null; signal: number | null }
   | { type: 'fault'; id: number; message: string }
 
@@ -97,7 +97,8 @@ const OUTPUT_HEADER: Readonly<Record<number, number>> = { 3: 10, 6: 14 }
 /**
  * Splits the helper's stdout into events. Output frames are passed on in pieces as they arrive,
  * views of Node's read buffers, never reassembled: a 1 MiB run then costs no extra copy or garbage.
- * A text frame's `bytesRead` comes with its first piece; later pieces carry 0.
+ * A text frame's `bytesRead` and `frameLength` (its escaped bytes in all pieces) come with its
+ * first piece; later pieces carry 0.
  */
 export class EventParser {
   private head = Buffer.alloc(0)
@@ -118,7 +119,10 @@ export class EventParser {
         if (this.output.remaining === 0) this.output = undefined
         if (event.type === 'data') this.emit({ ...event, chunk: piece })
         else this.emit({ ...event, escaped: piece })
-        if (event.type === 'text') event.bytesRead = 0
+        if (event.type === 'text') {
+          event.bytesRead = 0
+          event.frameLength = 0
+        }
         continue
       }
       // Small frames and output frame headers: gathered by copying, a few bytes at a time.
@@ -133,6 +137,7 @@ export class EventParser {
       this.head = Buffer.alloc(0)
       const event = decode(frame)
       const remaining = 4 + length - want
+      if (event.type === 'text') event.frameLength = remaining
       if ((event.type === 'data' || event.type === 'text') && remaining > 0) {
         this.output = { event, remaining }
         continue
@@ -164,7 +169,15 @@ function decode(frame: Buffer): HelperEvent {
   }
   if (type === 6) {
     const stream = body[0] === 2 ? 'stderr' : 'stdout'
-    return { type: 'text', id, stream, bytesRead: body.readUInt32LE(1), escaped: body.subarray(5) }
+    const escaped = body.subarray(5)
+    return {
+      type: 'text',
+      id,
+      stream,
+      bytesRead: body.readUInt32LE(1),
+      escaped,
+      frameLength: escaped.byteLength,
+    }
   }
   return { type: 'fault', id, message: type === 5 ? string(0).text : `unknown event type ${type}` }
 }

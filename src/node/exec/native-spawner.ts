@@ -62,7 +62,7 @@ export function createNativeSpawner(path = NATIVE_HELPER): HelperSpawner {
     } else if (event.type === 'data') {
       run.events.onData(event.stream, event.chunk)
     } else if (event.type === 'text') {
-      run.events.onText?.(event.stream, event.escaped, event.bytesRead)
+      run.events.onText?.(event.stream, event.escaped, event.bytesRead, event.frameLength)
     } else if (event.type === 'close') {
       runs.delete(event.id)
       const signal = event.signal === null ? null : (SIGNAL_NAMES.get(event.signal) ?? null)

@@ -2,14 +2,15 @@
  * @module The httpexec response body: `{return, stderr, stdout}` with keys sorted as httpexec sends
  * them, `null` for an uncaptured stream, the `encode` used echoed. `timed_out` and `truncated`
  * are flowgate's additions and appear only when true, so ordinary replies are byte-compatible.
- * Built as bytes: output the spawner already escaped as JSON text is copied in, not decoded and
- * stringified again (for 1 MiB that was most of the server's work per run).
+ * Built as byte pieces: output the spawner already escaped as JSON text goes in as its own
+ * buffers, neither decoded and stringified again (for 1 MiB that was most of the server's work per
+ * run) nor joined into a new buffer (most of its garbage).
  */
-import { isUtf8 } from 'node:buffer'
 import { z } from 'zod'
 import { ENCODINGS, type EncodedContent, encodeContent } from './encodings.ts'
 import type { OutputSpec } from './request.ts'
 import type { RunResult, StreamName } from './run-command.ts'
+import { piecesAreUtf8 } from './utf8-pieces.ts'
 
 export interface ResultBody {
   return: number
@@ -30,7 +31,12 @@ export const resultBodySchema = z.object({
   stderr: streamSchema,
   stdout: streamSchema,
   timed_out: z.literal(true).optional().describe('The run was killed at its timeout'),
-  truncated: z.literal(true).optional().describe('Output reached exec.max_output_bytes; the run was killed'),
+  truncated: z
+    .literal(true)
+    .optional()
+    .describe(
+      'Output reached exec.max_output_bytes, or all buffered runs reached exec.max_buffered_bytes; the run was killed'
+    ),
 })
 
 /** `,"stdout":` and the stream's JSON value, as JSON.stringify(ResultBody) writes them, in pieces. */
@@ -51,31 +57,52 @@ function unescapeJson(escaped: Buffer): Buffer {
   return Buffer.from(JSON.parse(`"${escaped.toString('latin1')}"`) as string, 'latin1')
 }
 
-function build(
-  result: RunResult,
-  stdout: OutputSpec,
-  stderr: OutputSpec,
-  text: boolean
-): Uint8Array<ArrayBuffer> {
-  return Buffer.concat([
+function build(result: RunResult, stdout: OutputSpec, stderr: OutputSpec, text: boolean): Uint8Array[] {
+  return [
     Buffer.from(`{"return":${result.returnCode}`),
     ...streamMember(result, 'stderr', stderr, text && result.text.stderr && stderr.encode === null),
     ...streamMember(result, 'stdout', stdout, text && result.text.stdout && stdout.encode === null),
     Buffer.from(
       `${result.timedOut ? ',"timed_out":true' : ''}${result.truncated ? ',"truncated":true' : ''}}`
     ),
-  ])
+  ]
 }
 
-/** The whole response body, byte for byte what JSON.stringify of the ResultBody would give. */
+/**
+ * The whole response body in pieces (the output's own buffers among them, not joined: for 1 MiB
+ * of output, one more 1 MiB buffer per run was most of the server's garbage), byte for byte what
+ * JSON.stringify of the ResultBody would give.
+ */
+export function resultPieces(result: RunResult, stdout: OutputSpec, stderr: OutputSpec): Uint8Array[] {
+  const pieces = build(result, stdout, stderr, true)
+  // Escaping keeps UTF-8 validity either way, so the body is valid UTF-8 exactly when the output
+  // was; if not, httpexec's rule applies (encodeContent: base64 instead), which needs the bytes.
+  if (!(result.text.stdout || result.text.stderr) || piecesAreUtf8(pieces)) return pieces
+  return build(result, stdout, stderr, false)
+}
+
+/** The response body as one buffer. */
 export function resultJson(
   result: RunResult,
   stdout: OutputSpec,
   stderr: OutputSpec
 ): Uint8Array<ArrayBuffer> {
-  const body = build(result, stdout, stderr, true)
-  // Escaping keeps UTF-8 validity either way, so the body is valid UTF-8 exactly when the output
-  // was; if not, httpexec's rule applies (encodeContent: base64 instead), which needs the bytes.
-  if (!(result.text.stdout || result.text.stderr) || isUtf8(body)) return body
-  return build(result, stdout, stderr, false)
+  return Buffer.concat(resultPieces(result, stdout, stderr))
+}
+
+/** Below this a reply is joined and written at once; above, its pieces are written one by one. */
+const JOIN_BELOW = 64 * 1024
+
+/** The reply body for c.body: one buffer when small, else a stream of the pieces (length known). */
+export function replyBody(
+  pieces: readonly Uint8Array[],
+  length: number
+): Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> {
+  if (length < JOIN_BELOW || pieces.length === 1) return Buffer.concat(pieces)
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const piece of pieces) controller.enqueue(piece)
+      controller.close()
+    },
+  })
 }

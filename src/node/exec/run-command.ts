@@ -5,6 +5,8 @@
  * direct child.
  */
 import { constants } from 'node:os'
+import type { Encoding } from './encodings.ts'
+import { type BudgetShare, replyLength } from './output-budget.ts'
 import { directSpawner, type Spawner, type SpawnRequest, type StreamName, signalGroup } from './spawner.ts'
 
 export type { StreamName }
@@ -20,6 +22,12 @@ export interface RunOptions extends SpawnRequest {
   onChunk?: (stream: StreamName, chunk: Buffer) => void
   /** Direct spawn by default. */
   spawner?: Spawner
+  /**
+   * Buffered mode: this run's share of exec.max_buffered_bytes, charged for output as it arrives
+   * (the bytes held plus the reply they become, given each stream's `encode`). Output the budget
+   * cannot hold truncates the run as the cap does.
+   */
+  budget?: { share: BudgetShare; encode: Readonly<Record<StreamName, Encoding | null>> }
 }
 
 export interface RunResult {
@@ -28,6 +36,8 @@ export interface RunResult {
   signal: NodeJS.Signals | null
   timedOut: boolean
   truncated: boolean
+  /** Truncated because exec.max_buffered_bytes was reached (not the run's own cap). */
+  overBudget: boolean
   /** Collected output (buffered mode only): raw bytes, or JSON string text where `text` says so. */
   output: Record<StreamName, Buffer[]>
   /** Streams whose output the spawner delivered as JSON string text (SpawnRequest.text). */
@@ -55,6 +65,9 @@ export function runCommand(options: RunOptions): RunningCommand {
   let killRequested = false
   let timedOut = false
   let truncated = false
+  let overBudget = false
+  /** The rest of a text frame the budget refused is dropped with it. */
+  const droppingFrame: Record<StreamName, boolean> = { stdout: false, stderr: false }
   let killTimer: NodeJS.Timeout | undefined
 
   const kill = () => {
@@ -107,6 +120,16 @@ export function runCommand(options: RunOptions): RunningCommand {
       control?.discard()
       return Math.max(0, cap - bytes[name])
     }
+    // Past the budget: as past the cap, except that nothing more of this output is kept.
+    const afford = (charge: number): boolean => {
+      if (overBudget) return false
+      if (!options.budget || options.budget.share.take(charge)) return true
+      overBudget = true
+      truncated = true
+      kill()
+      control?.discard()
+      return false
+    }
     // A spawner that throws must still settle `started`: the caller awaits it holding a slot.
     try {
       control = spawner(options, {
@@ -120,6 +143,8 @@ export function runCommand(options: RunOptions): RunningCommand {
           const kept = keep(name, chunk.byteLength)
           const piece = kept < chunk.byteLength ? chunk.subarray(0, kept) : chunk
           if (piece.byteLength === 0) return
+          const encode = options.budget?.encode[name] ?? null
+          if (options.budget && !afford(piece.byteLength + replyLength(piece, encode))) return
           bytes[name] += piece.byteLength
           if (options.onChunk) options.onChunk(name, piece)
           else output[name].push(piece)
@@ -128,17 +153,23 @@ export function runCommand(options: RunOptions): RunningCommand {
         ...(options.onChunk
           ? {}
           : {
-              onText: (name: StreamName, escaped: Buffer, bytesRead: number) => {
+              onText: (name: StreamName, escaped: Buffer, bytesRead: number, frameLength: number) => {
                 text[name] = true
                 bytes[name] += keep(name, bytesRead)
-                if (escaped.byteLength > 0) output[name].push(escaped)
+                // A whole frame is charged or dropped, so the text kept never ends inside an escape
+                // sequence. Once: the reply is sent from these same buffers (result-body.ts), or,
+                // for output that is not UTF-8, as base64 of the bytes.
+                if (frameLength > 0) {
+                  droppingFrame[name] = !afford(Math.max(frameLength, Math.ceil(bytesRead / 3) * 4))
+                }
+                if (escaped.byteLength > 0 && !droppingFrame[name]) output[name].push(escaped)
               },
             }),
         onClose: (code, signal) => {
           exited = true
           cleanup()
           const returnCode = code ?? -(signal ? (constants.signals[signal] ?? 0) : 0)
-          resolve({ returnCode, signal, timedOut, truncated, output, text, bytes })
+          resolve({ returnCode, signal, timedOut, truncated, overBudget, output, text, bytes })
         },
       })
     } catch (error) {

@@ -32,6 +32,8 @@ export interface ExecSettings {
   timeoutMs: number
   killGraceMs: number
   maxOutputBytes: number
+  /** exec.max_buffered_bytes: the OutputBudget of all buffered runs together. */
+  maxBufferedBytes: number
   maxStdinBytes: number
   maxArgs: number
   maxEnvVars: number
@@ -130,6 +132,7 @@ export function resolveExecSettings(input: ExecSettingsInput): ExecSettings {
     timeoutMs: exec.timeout_ms,
     killGraceMs: exec.kill_grace_ms,
     maxOutputBytes: exec.max_output_bytes,
+    maxBufferedBytes: exec.max_buffered_bytes,
     maxStdinBytes: exec.max_stdin_bytes,
     maxArgs: exec.max_args,
     maxEnvVars: exec.max_env_vars,

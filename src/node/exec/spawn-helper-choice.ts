@@ -1,7 +1,9 @@
 /**
- * @module Which spawn helper exec.spawn_helper selects. Node needs one (its spawn forks the large
- * server process). Bun and Deno spawn with posix_spawn; on Bun the native helper ran `true` faster
- * in most bench/exec runs but 1 MiB captures and streams no better, so there it is opt-in.
+ * @module Which spawn helper exec.spawn_helper selects, and whether streams go through it. Node
+ * needs one (its spawn forks the large server process). Bun spawns with posix_spawn, yet in
+ * bench/exec its buffered runs were faster through the native helper; its streams through the
+ * helper grew its memory, so with "auto" Bun streams spawn directly, watched by the helper. Deno
+ * uses a helper only when asked for by name.
  */
 import type { SpawnHelperMode } from '../../config/sections/exec.ts'
 import { ConfigError } from '../../config/sources.ts'
@@ -12,18 +14,37 @@ import { createNativeSpawner, nativeHelperProblem } from './native-spawner.ts'
 export interface SpawnHelperChoice {
   kind: 'native' | 'node' | 'off'
   helper: HelperSpawner | undefined
+  /**
+   * Streaming runs go through the helper (the native one has backpressure end to end) rather than
+   * spawn directly with the helper watching their groups.
+   */
+  streamsThroughHelper: boolean
   /** Why "auto" did not get the native helper, for the start-up log. */
   warning?: string
 }
 
+const OFF: SpawnHelperChoice = { kind: 'off', helper: undefined, streamsThroughHelper: false }
+
 /** Throws ConfigError when "native" is asked for and not usable: a setting that cannot work stops start-up. */
 export function chooseSpawnHelper(mode: SpawnHelperMode, runtime: RuntimeKey): SpawnHelperChoice {
-  if (mode === 'off') return { kind: 'off', helper: undefined }
-  // Elsewhere only the native helper, and only when asked for by name.
-  if (runtime !== 'node' && mode !== 'native') return { kind: 'off', helper: undefined }
-  if (mode === 'node') return { kind: 'node', helper: createHelperSpawner() }
-  const problem = nativeHelperProblem()
-  if (!problem) return { kind: 'native', helper: createNativeSpawner() }
-  if (mode === 'native') throw new ConfigError([{ source: 'exec.spawn_helper', message: problem }])
-  return { kind: 'node', helper: createHelperSpawner(), warning: `${problem}; using the Node spawn helper` }
+  if (mode === 'off') return OFF
+  const problem = mode === 'node' ? undefined : nativeHelperProblem()
+  if (mode === 'native') {
+    if (problem) throw new ConfigError([{ source: 'exec.spawn_helper', message: problem }])
+    return { kind: 'native', helper: createNativeSpawner(), streamsThroughHelper: true }
+  }
+  if (runtime === 'bun') {
+    // "auto" on Bun: the native helper for buffered runs when it is built, else none (posix_spawn).
+    if (mode !== 'auto' || problem) return OFF
+    return { kind: 'native', helper: createNativeSpawner(), streamsThroughHelper: false }
+  }
+  if (runtime !== 'node') return OFF
+  if (mode === 'node') return { kind: 'node', helper: createHelperSpawner(), streamsThroughHelper: false }
+  if (!problem) return { kind: 'native', helper: createNativeSpawner(), streamsThroughHelper: true }
+  return {
+    kind: 'node',
+    helper: createHelperSpawner(),
+    streamsThroughHelper: false,
+    warning: `${problem}; using the Node spawn helper`,
+  }
 }

@@ -38,9 +38,11 @@ export interface SpawnEvents {
   /**
    * Output of a stream asked for as text: `escaped` holds the bytes read, up to the cap, escaped
    * as the inside of a JSON string (as JSON.stringify escapes them); `bytesRead` counts the bytes
-   * read, including any past the cap.
+   * read, including any past the cap. Output comes in frames, each escaped on its own; a frame may
+   * arrive in pieces: `frameLength` (the frame's escaped bytes) and `bytesRead` come with its first
+   * piece, 0 with later ones. Cutting the text between frames never splits an escape sequence.
    */
-  onText?(stream: StreamName, escaped: Buffer, bytesRead: number): void
+  onText?(stream: StreamName, escaped: Buffer, bytesRead: number, frameLength: number): void
   /** Exit code or signal, once the process has exited and its pipes are closed. */
   onClose(code: number | null, signal: NodeJS.Signals | null): void
 }

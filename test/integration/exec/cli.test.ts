@@ -130,6 +130,74 @@ describe('flowgate exec', () => {
     }
   })
 
+  it('on Bun with spawn_helper "auto", streams a run (spawned by Bun, watched by the native helper)', async () => {
+    const port = await freePort()
+    const server = await startServer(`${BIN}/bun`, {
+      args: ['src/cli/main.ts', 'exec', 'serve', '--port', String(port), '--root', fixture.root],
+      env: { FLOWGATE_EXEC_AUTH: 'none', FLOWGATE_LOG_LEVEL: 'info' },
+      port,
+    })
+    try {
+      const response = await fetch(`${server.url}/both`, {
+        method: 'POST',
+        body: JSON.stringify({ stdout: { capture: true }, stderr: { capture: true } }),
+        headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      })
+      const events = (await response.text())
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { event: string; content?: string; return?: number })
+      expect(
+        events
+          .filter((e) => e.event === 'stdout')
+          .map((e) => e.content)
+          .join('')
+      ).toBe('out\n')
+      expect(
+        events
+          .filter((e) => e.event === 'stderr')
+          .map((e) => e.content)
+          .join('')
+      ).toBe('err\n')
+      expect(events.at(-1)).toEqual({ event: 'exit', return: 3 })
+      expect(server.output()).toMatch(/"spawnHelper":"native","streams":"direct, watched"/)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it.each([
+    ['Node', 'node', []],
+    ['Bun', 'bun', []],
+    ['Deno', 'deno', ['run', '-A']],
+  ])(
+    'on %s, gives the buffered-output budget back once each reply is sent',
+    async (_name, runtime, pre) => {
+      const port = await freePort()
+      // Each reply is 600 kB of \u0001 escapes: without the budget freed, the fifth would be truncated.
+      const server = await startServer(`${BIN}/${runtime}`, {
+        args: [...pre, 'src/cli/main.ts', 'exec', 'serve', '--port', String(port), '--root', fixture.root],
+        env: { FLOWGATE_EXEC_AUTH: 'none', FLOWGATE_EXEC_MAX_BUFFERED_BYTES: '3mb' },
+        port,
+      })
+      try {
+        for (let i = 0; i < 12; i++) {
+          const response = await fetch(`${server.url}/controls`, {
+            method: 'POST',
+            body: JSON.stringify({ args: ['100000'], stdout: { capture: true } }),
+            headers: { 'content-type': 'application/json' },
+          })
+          const reply = (await response.json()) as { stdout: { content: string }; truncated?: boolean }
+          expect(reply.truncated).toBeUndefined()
+          expect(reply.stdout.content).toHaveLength(100_000)
+        }
+      } finally {
+        await server.stop()
+      }
+    },
+    60_000
+  )
+
   it('requires credentials by default', async () => {
     const port = await freePort()
     const server = await startServer(`${BIN}/node`, {

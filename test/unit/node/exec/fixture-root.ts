@@ -36,6 +36,8 @@ const SCRIPTS: Record<string, string> = {
   // Leaves a grandchild in the group and records both pids in $PIDFILE.
   spawner: '[ $# -gt 0 ] || set -- 300\nsleep 300 &\necho "$$ $!" > "$PIDFILE"\nsleep "$1"',
   flood: 'head -c "$1" /dev/zero | tr "\\0" "x"',
+  // $1 bytes of \x01 on stdout: six bytes each once escaped for the JSON reply (\u0001).
+  controls: 'head -c "$1" /dev/zero | tr "\\0" "\\1"',
   endless: 'exec cat /dev/zero',
   // Ignores SIGTERM (cat inherits the ignored disposition), so only SIGKILL or SIGPIPE stop it.
   stubborn: "trap '' TERM\nexec cat /dev/zero",

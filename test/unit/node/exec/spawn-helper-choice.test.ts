@@ -28,16 +28,26 @@ describe('exec.spawn_helper', () => {
   })
 
   it.each([
-    ['auto', 'node', 'native'],
-    ['node', 'node', 'node'],
-    ['off', 'node', 'off'],
-    ['auto', 'bun', 'off'],
-    ['auto', 'deno', 'off'],
-    ['node', 'deno', 'off'],
-    ['native', 'bun', 'native'],
-  ] as const)('%s on %s starts the %s helper (this checkout has it built)', (setting, runtime, kind) => {
-    expect(chooseSpawnHelper(setting, runtime).kind).toBe(kind)
-  })
+    ['auto', 'node', 'native', true],
+    ['native', 'node', 'native', true],
+    ['node', 'node', 'node', false],
+    ['off', 'node', 'off', false],
+    ['auto', 'bun', 'native', false],
+    ['native', 'bun', 'native', true],
+    ['node', 'bun', 'off', false],
+    ['off', 'bun', 'off', false],
+    ['auto', 'deno', 'off', false],
+    ['node', 'deno', 'off', false],
+    ['native', 'deno', 'native', true],
+  ] as const)(
+    '%s on %s starts the %s helper, streams through it: %s (this checkout has it built)',
+    (setting, runtime, kind, streams) => {
+      const choice = chooseSpawnHelper(setting, runtime)
+      expect(choice.kind).toBe(kind)
+      expect(choice.streamsThroughHelper).toBe(streams)
+      expect(choice.helper === undefined).toBe(kind === 'off')
+    }
+  )
 })
 
 describe('the native helper binary', () => {

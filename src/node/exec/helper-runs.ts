@@ -38,11 +38,12 @@ export function watchedDirectSpawner(
     }
     return directSpawner(request, {
       ...events,
-      onSpawn: (spawned) => {
-        pid = spawned
-        watched.add(spawned)
-        tell('watch', spawned)
-        events.onSpawn(spawned)
+      // At once, not at onSpawn: a flowgate killed in between would leave the group unwatched.
+      onStarted: (started) => {
+        pid = started
+        watched.add(started)
+        tell('watch', started)
+        events.onStarted?.(started)
       },
       onError: (error) => {
         unwatch()

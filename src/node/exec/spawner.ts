@@ -31,6 +31,12 @@ export interface SpawnRequest {
 }
 
 export interface SpawnEvents {
+  /**
+   * The process exists (its pid), told synchronously by the spawner that started it, before the
+   * event loop runs again — earlier than onSpawn, which Node reports on a later tick, by when the
+   * command may have run for a while.
+   */
+  onStarted?(pid: number): void
   onSpawn(pid: number): void
   /** Before onSpawn: could not start. After: the process handle failed. */
   onError(error: Error): void
@@ -90,6 +96,7 @@ export const directSpawner: Spawner = (request, events) => {
     process.nextTick(() => events.onError(error instanceof Error ? error : new Error(String(error))))
     return { pause: () => {}, resume: () => {}, discard: () => {} }
   }
+  if (child.pid !== undefined) events.onStarted?.(child.pid)
   child.once('spawn', () => events.onSpawn(child.pid ?? 0))
   child.once('error', (error) => events.onError(error))
   const discard = () => {

@@ -14,6 +14,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { buildFlowgate } from '../gateway/peers.ts'
 import { type BenchServer, benchRoot, startFlowgate, startHttpexecBench, startWebhook } from './servers.ts'
 
 const { values } = parseArgs({
@@ -104,6 +105,8 @@ async function streamRss(
   return { before, peak, ms: Date.now() - started }
 }
 
+// flowgate on Node runs the compiled dist/js, which must be current (as bench/gateway requires).
+buildFlowgate()
 const loadBefore = loadavg()[0]?.toFixed(1)
 const root = benchRoot()
 const figures: Figure[] = []

@@ -52,7 +52,8 @@ function detached(command: string, args: string[], env: Record<string, string>, 
 }
 
 /**
- * flowgate exec serve on Node, Bun or Deno, limits raised so the benchmark's 16 connections fit;
+ * flowgate exec serve on Node (`bin/flowgate.js`), Bun or Deno, limits raised so the benchmark's 16
+ * connections fit;
  * `spawnHelper` sets exec.spawn_helper ("native", "node", "off", "auto"; unset = the default, "auto").
  * `checkout` runs another copy of flowgate (an earlier version, to compare in the same run).
  */
@@ -67,7 +68,9 @@ export async function startFlowgate(
     join(BIN, runtime),
     [
       ...(runtime === 'deno' ? ['run', '-A'] : []),
-      'src/cli/main.ts',
+      // On Node as its command runs it: bin/flowgate.js (the compiled dist/js when current, and
+      // the young-generation cap every server gets); Bun and Deno run the sources.
+      runtime === 'node' ? 'bin/flowgate.js' : 'src/cli/main.ts',
       'exec',
       'serve',
       '--port',

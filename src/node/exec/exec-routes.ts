@@ -12,6 +12,7 @@ import { childEnvironment } from './environment.ts'
 import { EventStream, STREAM_CONTENT_TYPES, streamFormat } from './event-stream.ts'
 import type { Limiter } from './limiter.ts'
 import type { OutputBudget } from './output-budget.ts'
+import { readRequestBody } from './read-body.ts'
 import { releaseWhenSent } from './release-when-sent.ts'
 import { ReplayGuard } from './replay-guard.ts'
 import { applyRule, parseBody, toExecRequest } from './request.ts'
@@ -69,7 +70,7 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
     try {
       let body: Promise<Uint8Array> | undefined
       const readBody = () => {
-        body ??= c.req.arrayBuffer().then((buffer) => new Uint8Array(buffer))
+        body ??= readRequestBody(c)
         return body
       }
       const caller = await authenticate(

@@ -16,6 +16,10 @@ export type ControlRequest = Exclude<keyof typeof REQUEST, 'run'>
 /** The helper skips request frames past this size; flowgate refuses them before sending. */
 export const MAX_REQUEST_FRAME = 256 * 1024 * 1024
 
+/** flowgate's own ids, sent when a run has none of its own (asked once: a system call each). */
+const OWN_UID = process.getuid?.() ?? 0
+const OWN_GID = process.getgid?.() ?? 0
+
 const FLAG = { stdout: 1, stderr: 2, stdin: 4, max: 8, ids: 16, stdoutText: 32, stderrText: 64 } as const
 
 export type HelperEvent =
@@ -59,8 +63,8 @@ export function encodeRun(
     (text.stderr ? FLAG.stderrText : 0)
   frame.writeBigUInt64LE(BigInt(max ?? 0), at)
   // Unset uid or gid: keep flowgate's own, as libuv does.
-  frame.writeUInt32LE(request.uid ?? process.getuid?.() ?? 0, at + 8)
-  frame.writeUInt32LE(request.gid ?? process.getgid?.() ?? 0, at + 12)
+  frame.writeUInt32LE(request.uid ?? OWN_UID, at + 8)
+  frame.writeUInt32LE(request.gid ?? OWN_GID, at + 12)
   at += 16
   const putString = (bytes: Uint8Array) => {
     frame.writeUInt32LE(bytes.byteLength, at)

@@ -1,0 +1,46 @@
+/**
+ * @module A command request's body as bytes. On Node (@hono/node-server) a body framed by
+ * Content-Length is read straight from the IncomingMessage into one buffer of that length: going
+ * through `c.req.arrayBuffer()` makes the adapter build a full fetch Request and web stream first,
+ * a measurable part of a short command's run. The size was already checked against
+ * `server.body_limit` by the limits middleware (which decides framed bodies by their header), and
+ * node:http ends a framed body at its length. Chunked bodies, and every other runtime, take the
+ * portable path, where the limit is counted while reading.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Context } from 'hono'
+import type { AppEnv } from '../../env.ts'
+
+/** The Node adapter's request, when the app is served by @hono/node-server. */
+function nodeIncoming(c: Context<AppEnv>): IncomingMessage | undefined {
+  const env: unknown = c.env
+  if (typeof env !== 'object' || env === null || !('incoming' in env)) return undefined
+  const incoming = (env as { incoming: unknown }).incoming
+  return typeof incoming === 'object' && incoming !== null && 'readableEnded' in incoming
+    ? (incoming as IncomingMessage)
+    : undefined
+}
+
+export function readRequestBody(c: Context<AppEnv>): Promise<Uint8Array> {
+  const incoming = nodeIncoming(c)
+  const length = c.req.header('content-length')
+  const framed =
+    length !== undefined && /^\d{1,15}$/.test(length) && c.req.header('transfer-encoding') === undefined
+  if (!incoming || !framed || incoming.readableEnded || incoming.readableDidRead) {
+    return c.req.arrayBuffer().then((buffer) => new Uint8Array(buffer))
+  }
+  const bytes = new Uint8Array(Number(length))
+  return new Promise<Uint8Array>((resolve, reject) => {
+    let filled = 0
+    incoming.on('data', (chunk: Buffer) => {
+      bytes.set(chunk.subarray(0, bytes.byteLength - filled), filled)
+      filled += chunk.byteLength
+    })
+    incoming.once('end', () => {
+      if (filled === bytes.byteLength) resolve(bytes)
+      else reject(new Error(`the client sent ${filled} of ${bytes.byteLength} announced bytes`))
+    })
+    incoming.once('error', reject)
+    incoming.once('aborted', () => reject(new Error('the client went away mid-body')))
+  })
+}

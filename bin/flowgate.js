@@ -29,11 +29,9 @@ const flagsGiven = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').spl
 )
 const serverFlags = server && !flagsGiven ? SERVER_FLAGS : []
 
-const execve = process.platform !== 'win32' && typeof process.execve === 'function'
-if (serverFlags.length > 0 && execve && (major > 22 || (major === 22 && minor >= 18))) {
-  const self = fileURLToPath(import.meta.url)
-  process.execve(process.execPath, [process.execPath, ...serverFlags, ...process.execArgv, self, ...args])
-} else if (major > 22 || (major === 22 && minor >= 18)) {
+const modern = major > 22 || (major === 22 && minor >= 18)
+if (serverFlags.length > 0 && modern) reexecute(serverFlags)
+if (modern) {
   const { main: run } = await import(main)
   const code = await run(args)
   if (code !== undefined) process.exitCode = code
@@ -50,6 +48,18 @@ if (serverFlags.length > 0 && execve && (major > 22 || (major === 22 && minor >=
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? (signal ? 128 : 1)
   })
+}
+
+/** Replaces this process with itself plus `flags` (returns only when that cannot be done). */
+function reexecute(flags) {
+  if (process.platform === 'win32' || typeof process.execve !== 'function') return
+  const self = fileURLToPath(import.meta.url)
+  try {
+    process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, self, ...args])
+  } catch (error) {
+    // Serving without the cap beats not serving.
+    process.stderr.write(`flowgate: running without ${flags.join(' ')} (${error.message})\n`)
+  }
 }
 
 function findNode22() {

@@ -99,6 +99,22 @@ describe('the compiled start path (scripts/build.ts, bin/flowgate.js)', () => {
       if (!expected) expect(result.status).toBe(2)
     })
 
+    it('runs without the cap when the re-execution fails', () => {
+      const result = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `process.argv = [process.argv[0], 'bin/flowgate.js', 'serve', '--no-such-flag']
+        process.execve = () => { throw new Error('EACCES: simulated') }
+        import('./bin/flowgate.js')`,
+        ],
+        { cwd: ROOT, encoding: 'utf8' }
+      )
+      expect(result.stderr).toContain('running without --max-semi-space-size=2 (EACCES: simulated)')
+      // The command itself ran: it refuses the unknown flag.
+      expect(result.status).toBe(2)
+    })
+
     it('leaves short commands alone', () => {
       const result = spawnSync(
         process.execPath,

@@ -7,22 +7,12 @@
  * node:http ends a framed body at its length. Chunked bodies, and every other runtime, take the
  * portable path, where the limit is counted while reading.
  */
-import type { IncomingMessage } from 'node:http'
 import type { Context } from 'hono'
 import type { AppEnv } from '../../env.ts'
-
-/** The Node adapter's request, when the app is served by @hono/node-server. */
-function nodeIncoming(c: Context<AppEnv>): IncomingMessage | undefined {
-  const env: unknown = c.env
-  if (typeof env !== 'object' || env === null || !('incoming' in env)) return undefined
-  const incoming = (env as { incoming: unknown }).incoming
-  return typeof incoming === 'object' && incoming !== null && 'readableEnded' in incoming
-    ? (incoming as IncomingMessage)
-    : undefined
-}
+import { nodeIncoming } from './node-bindings.ts'
 
 export function readRequestBody(c: Context<AppEnv>): Promise<Uint8Array> {
-  const incoming = nodeIncoming(c)
+  const incoming = nodeIncoming(c.env)
   const length = c.req.header('content-length')
   const framed =
     length !== undefined && /^\d{1,15}$/.test(length) && c.req.header('transfer-encoding') === undefined

@@ -2,6 +2,7 @@
  * @module When a reply has been sent, for what must be held until then (a buffered run's share of
  * exec.max_buffered_bytes: a client that does not read keeps its reply in memory).
  */
+import { nodeOutgoing } from './node-bindings.ts'
 
 /**
  * Calls `release` once the reply has left (or the connection is gone): with @hono/node-server the
@@ -9,20 +10,10 @@
  * kernel. Without one (in-process requests), right away.
  */
 export function releaseWhenSent(env: unknown, release: () => void): void {
-  const outgoing = (env as { outgoing?: unknown } | undefined)?.outgoing
-  if (!isClosable(outgoing) || outgoing.closed || outgoing.destroyed) {
+  const outgoing = nodeOutgoing(env)
+  if (!outgoing || outgoing.closed || outgoing.destroyed) {
     release()
     return
   }
   outgoing.once('close', release)
-}
-
-interface Closable {
-  closed?: boolean
-  destroyed?: boolean
-  once(event: 'close', listener: () => void): unknown
-}
-
-function isClosable(value: unknown): value is Closable {
-  return typeof value === 'object' && value !== null && typeof (value as Closable).once === 'function'
 }

@@ -11,6 +11,9 @@ import { authenticate, authorize, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './a
 import { childEnvironment } from './environment.ts'
 import { EventStream, STREAM_CONTENT_TYPES, streamFormat } from './event-stream.ts'
 import type { Limiter } from './limiter.ts'
+import { nodeOutgoing } from './node-bindings.ts'
+import { canSendDirectly, sendPieces } from './node-reply.ts'
+import { BlockPool, OutputCopies } from './output-blocks.ts'
 import type { OutputBudget } from './output-budget.ts'
 import { readRequestBody } from './read-body.ts'
 import { releaseWhenSent } from './release-when-sent.ts'
@@ -47,6 +50,7 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
   const now = options.now ?? Date.now
   const path = `${prefix}/:command{.+}`
   const replays = new ReplayGuard()
+  const blocks = new BlockPool()
   const app = new Hono<AppEnv>()
   document(options.openapi, path)
 
@@ -106,6 +110,9 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
       // Streams have backpressure instead: only buffered runs hold their output.
       const share = events ? undefined : options.budget.share()
       freeShare = share?.release
+      // Reused memory for the output only where the reply's sending is seen (a Node response):
+      // elsewhere nothing says when its blocks could be reused, so the run keeps what it read.
+      const copies = share && nodeOutgoing(c.env) ? new OutputCopies(blocks) : undefined
       const run = runCommand({
         file: command.file,
         argv0: command.argv0,
@@ -127,6 +134,7 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
         ...(share
           ? { budget: { share, encode: { stdout: request.stdout.encode, stderr: request.stderr.encode } } }
           : {}),
+        ...(copies ? { copies } : {}),
         // Streams fork directly: IPC has no backpressure, and one fork is cheap next to a long stream.
         ...(events
           ? options.streamSpawner && { spawner: options.streamSpawner }
@@ -157,12 +165,16 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
         const length = pieces.reduce((sum, piece) => sum + piece.byteLength, 0)
         // Until it is sent, the reply is what this run holds (a slow reader keeps it in memory).
         share?.settle(length)
-        if (share) releaseWhenSent(c.env, share.release)
+        if (share)
+          releaseWhenSent(c.env, () => {
+            share.release()
+            copies?.release()
+          })
         freeShare = undefined
-        return c.body(replyBody(pieces, length), 200, {
-          'content-type': 'application/json',
-          'content-length': String(length),
-        })
+        const headers = { 'content-type': 'application/json', 'content-length': String(length) }
+        const outgoing = nodeOutgoing(c.env)
+        if (outgoing && canSendDirectly) return sendPieces(c, outgoing, pieces, headers)
+        return c.body(replyBody(pieces, length), 200, headers)
       }
       events.attach(run)
       const free = release

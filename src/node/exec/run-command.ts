@@ -6,6 +6,7 @@
  */
 import { constants } from 'node:os'
 import type { Encoding } from './encodings.ts'
+import type { OutputCopies } from './output-blocks.ts'
 import { type BudgetShare, replyLength } from './output-budget.ts'
 import { directSpawner, type Spawner, type SpawnRequest, type StreamName, signalGroup } from './spawner.ts'
 
@@ -28,6 +29,11 @@ export interface RunOptions extends SpawnRequest {
    * cannot hold truncates the run as the cap does.
    */
   budget?: { share: BudgetShare; encode: Readonly<Record<StreamName, Encoding | null>> }
+  /**
+   * Buffered mode: escaped text output (the pieces the reply is sent from) is copied there rather
+   * than held in the spawner's read buffers. Raw output is joined into the reply anyway.
+   */
+  copies?: OutputCopies
 }
 
 export interface RunResult {
@@ -57,6 +63,7 @@ export interface RunningCommand {
 
 export function runCommand(options: RunOptions): RunningCommand {
   const output: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] }
+  const copies = options.copies
   const bytes: Record<StreamName, number> = { stdout: 0, stderr: 0 }
   const text: Record<StreamName, boolean> = { stdout: false, stderr: false }
   let pid: number | undefined
@@ -162,7 +169,9 @@ export function runCommand(options: RunOptions): RunningCommand {
                 if (frameLength > 0) {
                   droppingFrame[name] = !afford(Math.max(frameLength, Math.ceil(bytesRead / 3) * 4))
                 }
-                if (escaped.byteLength > 0 && !droppingFrame[name]) output[name].push(escaped)
+                if (escaped.byteLength === 0 || droppingFrame[name]) return
+                if (copies) output[name].push(...copies.copy(escaped))
+                else output[name].push(escaped)
               },
             }),
         onClose: (code, signal) => {

@@ -82,7 +82,8 @@ describe('the compiled start path (scripts/build.ts, bin/flowgate.js)', () => {
 
     it.each([
       [['serve', '--no-such-flag'], true],
-      [['exec', 'serve', '--no-such-flag'], false],
+      [['exec', 'serve', '--no-such-flag'], true],
+      [['config', 'check', '--no-such-flag'], false],
     ])('flowgate %j re-executes itself: %s', (argv, expected) => {
       const result = spawnSync(
         process.execPath,

@@ -3,9 +3,7 @@
  * on exec.serve_port (8000, where httpexec usually ran under hypercorn) — with flowgate's
  * hardening, `/healthz` and `/metrics`. Drains on SIGTERM/SIGINT and kills running commands.
  */
-import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
-import { serve } from '@hono/node-server'
 import { createApp } from '../app.ts'
 import type { ConfigFlag } from '../config/resolve.ts'
 import type { AppDeps } from '../env.ts'
@@ -14,6 +12,7 @@ import { mountExec } from '../node/exec/index.ts'
 import { detectCapabilities } from '../runtime/capabilities.ts'
 import { loadConfig } from '../runtime/load-config.ts'
 import { CONFIG_OPTIONS, configFlags } from './config-flags.ts'
+import { listenExec } from './exec-listener.ts'
 import { UsageError } from './usage.ts'
 
 export const EXEC_HELP = `Usage: flowgate exec serve [options]
@@ -67,27 +66,25 @@ export async function execCommand(args: string[], out: (text: string) => void): 
   const deps: AppDeps = { config, logger, capabilities: detectCapabilities() }
   const flowgate = createApp(deps)
   const exec = mountExec(flowgate, deps, { prefix: '', host: config.server.host })
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const created = serve(
-      { fetch: flowgate.app.fetch, hostname: config.server.host, port: config.exec.serve_port },
-      () => resolve(created)
-    )
-    created.once('error', reject)
-  })
-  const address = server.address() as AddressInfo
-  logger.info('listening', { url: `http://${config.server.host}:${address.port}`, mode: 'exec serve' })
+  const server = await listenExec(
+    flowgate.app.fetch,
+    config.server.host,
+    config.exec.serve_port,
+    config.server.body_limit
+  )
+  logger.info('listening', { url: `http://${config.server.host}:${server.port}`, mode: 'exec serve' })
 
   let stopping = false
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1)
     stopping = true
     logger.info('shutting down', { signal })
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-    if ('closeIdleConnections' in server) server.closeIdleConnections()
+    const closed = server.close()
+    server.closeIdle()
     // Running commands are killed as groups; their requests then answer and the server closes.
     const grace = setTimeout(() => {
       void exec.stop()
-      if ('closeAllConnections' in server) server.closeAllConnections()
+      server.closeAll()
     }, config.server.shutdown_grace_ms)
     void closed
       .then(() => exec.stop())

@@ -1,6 +1,6 @@
 /** `flowgate exec serve` as a real process: usage, start-up refusals, serving at /<command>, SIGTERM. */
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -129,6 +129,40 @@ describe('flowgate exec', () => {
       await server.stop()
     }
   })
+
+  it('on Bun (Bun.serve), answers a command silent past Bun’s 10 s idle timeout and kills the run of a client that left', async () => {
+    const port = await freePort()
+    const server = await startServer(`${BIN}/bun`, {
+      args: ['src/cli/main.ts', 'exec', 'serve', '--port', String(port), '--root', fixture.root],
+      env: { FLOWGATE_EXEC_AUTH: 'none', FLOWGATE_EXEC_KILL_GRACE_MS: '200' },
+      port,
+    })
+    try {
+      const file = join(fixture.base, 'bun-left-pids')
+      const left = new AbortController()
+      const abandoned = fetch(`${server.url}/spawner`, {
+        method: 'POST',
+        body: JSON.stringify({ environment: { PIDFILE: file }, timeout: 60 }),
+        headers: { 'content-type': 'application/json' },
+        signal: left.signal,
+      }).catch((error: unknown) => error)
+      for (let i = 0; i < 50 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 100))
+      left.abort()
+      await abandoned
+      const [leader, grandchild] = readFileSync(file, 'utf8').trim().split(' ').map(Number)
+      expect(await groupEnded(leader ?? 0, 3000)).toBe(true)
+      expect(running(grandchild ?? 0)).toBe(false)
+
+      const quiet = await fetch(`${server.url}/sleeper`, {
+        method: 'POST',
+        body: JSON.stringify({ args: ['11'], stdout: { capture: true } }),
+        headers: { 'content-type': 'application/json' },
+      })
+      expect(await quiet.json()).toEqual({ return: 0, stderr: null, stdout: { content: '', encode: null } })
+    } finally {
+      await server.stop()
+    }
+  }, 40_000)
 
   it('on Bun with spawn_helper "auto", streams a run (spawned by Bun, watched by the native helper)', async () => {
     const port = await freePort()

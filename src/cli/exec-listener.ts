@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
+import { streamFormat } from '../node/exec/event-stream.ts'
 
 type Fetch = (request: Request) => Response | Promise<Response>
 
@@ -19,27 +20,36 @@ export interface ExecListener {
 }
 
 /** The part of Bun's API used here (flowgate's Node type-check has no Bun types). */
+interface BunServer {
+  port: number
+  stop(closeActiveConnections?: boolean): Promise<void>
+  /** Seconds a request's connection may stay silent; 0 = no limit. */
+  timeout(request: Request, seconds: number): void
+}
 interface BunServe {
-  serve(options: { hostname: string; port: number; fetch: Fetch; maxRequestBodySize: number }): {
+  serve(options: {
+    hostname: string
     port: number
-    stop(closeActiveConnections?: boolean): Promise<void>
-  }
+    fetch: (request: Request, server: BunServer) => Response | Promise<Response>
+    maxRequestBodySize: number
+  }): BunServer
 }
 
-export async function listenExec(
-  fetch: Fetch,
-  host: string,
-  port: number,
-  bodyLimit: number
-): Promise<ExecListener> {
+export async function listenExec(fetch: Fetch, host: string, port: number): Promise<ExecListener> {
   const bun = (globalThis as { Bun?: BunServe }).Bun
   if (bun) {
-    // Bun's idle timeout (10 s) closes idle connections only, not one waiting for a long run (tested).
     const server = bun.serve({
       hostname: host,
       port,
-      fetch,
-      maxRequestBodySize: bodyLimit + 1,
+      // Bun's idle timeout (10 s) would cut a streamed reply whose command is silent that long
+      // (tested); no limit for those requests.
+      fetch: (request, self) => {
+        if (streamFormat(request.headers.get('accept') ?? undefined)) self.timeout(request, 0)
+        return fetch(request)
+      },
+      // Bun hands the body to fetch as a stream, so flowgate's limits refuse what is too large
+      // with its problem response; Bun's own cap would answer a bare 413 first.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     })
     return {
       port: server.port,

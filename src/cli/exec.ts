@@ -66,12 +66,7 @@ export async function execCommand(args: string[], out: (text: string) => void): 
   const deps: AppDeps = { config, logger, capabilities: detectCapabilities() }
   const flowgate = createApp(deps)
   const exec = mountExec(flowgate, deps, { prefix: '', host: config.server.host })
-  const server = await listenExec(
-    flowgate.app.fetch,
-    config.server.host,
-    config.exec.serve_port,
-    config.server.body_limit
-  )
+  const server = await listenExec(flowgate.app.fetch, config.server.host, config.exec.serve_port)
   logger.info('listening', { url: `http://${config.server.host}:${server.port}`, mode: 'exec serve' })
 
   let stopping = false

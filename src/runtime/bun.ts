@@ -8,7 +8,9 @@ import { nativeApps } from './native-start.ts'
 function start(): void {
   const { config, logger, flowgate, proxy } = nativeApps(process.env, (code) => process.exit(code))
   const serve = (host: string, port: number, fetch: (request: Request) => Response | Promise<Response>) =>
-    Bun.serve({ hostname: host, port, fetch, maxRequestBodySize: config.server.body_limit + 1 })
+    // Bun hands the body to fetch as a stream, so flowgate's limits refuse what is too large with
+    // its problem response; a cap of Bun's own would answer a bare 413 first.
+    Bun.serve({ hostname: host, port, fetch, maxRequestBodySize: Number.MAX_SAFE_INTEGER })
   const server = serve(config.server.host, config.server.port, flowgate.app.fetch)
   logger.info('listening', { url: `http://${server.hostname}:${server.port}`, runtime: 'bun' })
   const proxyServer = proxy

@@ -19,6 +19,7 @@ const env = (port: number) => ({
   FLOWGATE_TASK_PROXY_PORT: String(port + 1),
   FLOWGATE_TASK_PROXY_TENANTS: 'acme,globex',
   FLOWGATE_LOG_LEVEL: 'warn',
+  FLOWGATE_SERVER_BODY_LIMIT: '64kb',
 })
 
 let binaryDir = ''
@@ -137,6 +138,10 @@ describe.each(entries.map((entry) => ({ ...entry, label: entry.label ?? entry.ru
           /flowgate_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/
         )
         if (entry.runtime !== 'workerd') {
+          // Past the limit by Content-Length: flowgate's problem response, not the server's own.
+          const large = await fetch(`${server.url}/nope`, { method: 'POST', body: 'x'.repeat(200_000) })
+          expect(large.status).toBe(413)
+          expect(((await large.json()) as { code: string }).code).toBe('FG_ERR_HTTP_BODY_TOO_LARGE')
           expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]\d+$/m)
           const proxy = await fetch(`http://127.0.0.1:${port + 1}/readyz`)
           expect(proxy.status).toBe(200)

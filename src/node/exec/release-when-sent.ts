@@ -2,7 +2,7 @@
  * @module When a reply has been sent, for what must be held until then (a buffered run's share of
  * exec.max_buffered_bytes: a client that does not read keeps its reply in memory).
  */
-import { nodeOutgoing } from './node-bindings.ts'
+import { nodeIncoming, nodeOutgoing } from './node-bindings.ts'
 
 /**
  * Calls `release` once the reply has left (or the connection is gone): with @hono/node-server the
@@ -15,5 +15,16 @@ export function releaseWhenSent(env: unknown, release: () => void): void {
     release()
     return
   }
-  outgoing.once('close', release)
+  // A reply queued behind an earlier one on a pipelining connection that drops never emits
+  // 'close' itself: the socket's does (nothing is written after it, so its memory is free too).
+  const socket = nodeIncoming(env)?.socket
+  let released = false
+  const once = () => {
+    if (released) return
+    released = true
+    socket?.off('close', once)
+    release()
+  }
+  outgoing.once('close', once)
+  socket?.once('close', once)
 }

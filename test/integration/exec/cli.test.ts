@@ -130,11 +130,15 @@ describe('flowgate exec', () => {
     }
   })
 
-  it('on Bun (Bun.serve), answers a command silent past Bun’s 10 s idle timeout and kills the run of a client that left', async () => {
+  it('on Bun (Bun.serve), kills the run of a client that left, streams past Bun’s 10 s idle timeout and refuses a large body with a problem', async () => {
     const port = await freePort()
     const server = await startServer(`${BIN}/bun`, {
       args: ['src/cli/main.ts', 'exec', 'serve', '--port', String(port), '--root', fixture.root],
-      env: { FLOWGATE_EXEC_AUTH: 'none', FLOWGATE_EXEC_KILL_GRACE_MS: '200' },
+      env: {
+        FLOWGATE_EXEC_AUTH: 'none',
+        FLOWGATE_EXEC_KILL_GRACE_MS: '200',
+        FLOWGATE_SERVER_BODY_LIMIT: '100kb',
+      },
       port,
     })
     try {
@@ -153,12 +157,23 @@ describe('flowgate exec', () => {
       expect(await groupEnded(leader ?? 0, 3000)).toBe(true)
       expect(running(grandchild ?? 0)).toBe(false)
 
-      const quiet = await fetch(`${server.url}/sleeper`, {
+      const quiet = await fetch(`${server.url}/pause`, {
         method: 'POST',
-        body: JSON.stringify({ args: ['11'], stdout: { capture: true } }),
+        body: JSON.stringify({ args: ['15'], stdout: { capture: true } }),
+        headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      })
+      expect(await quiet.text()).toBe(
+        '{"event":"stdout","content":"start\\n","encode":null}\n' +
+          '{"event":"stdout","content":"end\\n","encode":null}\n{"event":"exit","return":0}\n'
+      )
+
+      const large = await fetch(`${server.url}/echo`, {
+        method: 'POST',
+        body: JSON.stringify({ stdin: { content: 'x'.repeat(200_000) } }),
         headers: { 'content-type': 'application/json' },
       })
-      expect(await quiet.json()).toEqual({ return: 0, stderr: null, stdout: { content: '', encode: null } })
+      expect(large.status).toBe(413)
+      expect(((await large.json()) as { code: string }).code).toBe('FG_ERR_HTTP_BODY_TOO_LARGE')
     } finally {
       await server.stop()
     }

@@ -42,6 +42,8 @@ const SCRIPTS: Record<string, string> = {
   // Ignores SIGTERM (cat inherits the ignored disposition), so only SIGKILL or SIGPIPE stop it.
   stubborn: "trap '' TERM\nexec cat /dev/zero",
   both: `printf 'out\\n'; printf 'err\\n' >&2; exit 3`,
+  // A line, $1 seconds of silence, another line.
+  pause: 'echo start\nsleep "$1"\necho end',
   'sub/tool': 'echo sub',
 }
 

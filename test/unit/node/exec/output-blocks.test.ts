@@ -74,7 +74,9 @@ beforeAll(() => {
 })
 afterAll(() => fixture.remove())
 
-describe.each(['native', 'node', 'off'])('replies from reused blocks (spawn helper %s)', (helper) => {
+// Only the native helper delivers escaped text, the output that is copied into blocks (with the
+// others the reply is built by copying the output anyway).
+describe.each(['native'])('replies from reused blocks (spawn helper %s)', (helper) => {
   it('stay whole while a slow client holds one and other runs take blocks meanwhile', async () => {
     const t = buildExecApp(fixture.root, {
       FLOWGATE_EXEC_SPAWN_HELPER: helper,

@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net'
+import { once } from 'node:events'
+import { type AddressInfo, connect } from 'node:net'
 import { serve } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { escapedLength, OutputBudget, replyLength } from '../../../../src/node/exec/output-budget.ts'
@@ -115,6 +116,36 @@ describe('exec.max_buffered_bytes at start-up', () => {
     expect(t.logs().some((line) => line.msg.startsWith('exec.max_buffered_bytes'))).toBe(false)
     await t.exec.stop()
   })
+})
+
+describe('a reply queued behind another on a pipelining connection that drops', () => {
+  it('gives its budget share back', async () => {
+    const t = buildExecApp(fixture.root, { FLOWGATE_EXEC_MAX_BUFFERED_BYTES: '128mb' })
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const created = serve({ fetch: t.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(created))
+    })
+    try {
+      const { port } = server.address() as AddressInfo
+      const post = (path: string, body: string) =>
+        `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+      const socket = connect(port, '127.0.0.1')
+      await once(socket, 'connect')
+      socket.write(
+        post('/exec/sleeper', JSON.stringify({ args: ['2'], stdout: { capture: true } })) +
+          post('/exec/controls', JSON.stringify({ args: ['100000'], stdout: { capture: true } }))
+      )
+      // The second run finishes (its 600 kB reply charged) while the first holds the connection.
+      for (let i = 0; i < 100 && t.exec.budget.used === 0; i++) await new Promise((r) => setTimeout(r, 20))
+      expect(t.exec.budget.used).toBeGreaterThanOrEqual(600_000)
+      socket.destroy()
+      for (let i = 0; i < 150 && t.exec.budget.used > 0; i++) await new Promise((r) => setTimeout(r, 20))
+      expect(t.exec.budget.used).toBe(0)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+      await t.exec.stop()
+    }
+  }, 30_000)
 })
 
 describe('a reply the client does not read', () => {

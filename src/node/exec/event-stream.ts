@@ -113,9 +113,27 @@ export class EventStream {
   }
 
   #emit(name: StreamName, content: EncodedContent): void {
-    this.#send(name, { content: content.content, encode: content.encode })
+    if (content.encode === 'base64') this.#sendBase64(name, content.content)
+    else this.#send(name, { content: content.content, encode: content.encode })
     const desired = this.#controller?.desiredSize ?? 1
     if (desired <= 0) this.#run?.pause()
+  }
+
+  /**
+   * An event whose content is base64 (nothing to escape in JSON) written into its line's bytes
+   * directly: for a long stream of chunks this is half the garbage of stringifying and encoding
+   * each line (Bun, which collects late, grew with it).
+   */
+  #sendBase64(event: StreamName, content: string): void {
+    if (this.#closed || !this.#controller) return
+    const head =
+      this.#format === 'ndjson' ? `{"event":"${event}","content":"` : `event: ${event}\ndata: {"content":"`
+    const tail = this.#format === 'ndjson' ? '","encode":"base64"}\n' : '","encode":"base64"}\n\n'
+    const line = Buffer.allocUnsafe(head.length + content.length + tail.length)
+    line.write(head, 0, 'latin1')
+    line.write(content, head.length, 'latin1')
+    line.write(tail, head.length + content.length, 'latin1')
+    this.#controller.enqueue(line)
   }
 
   #send(event: string, data: Record<string, unknown>): void {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { incompleteUtf8Tail, streamFormat } from '../../../../src/node/exec/event-stream.ts'
+import { encodeContent } from '../../../../src/node/exec/encodings.ts'
+import { EventStream, incompleteUtf8Tail, streamFormat } from '../../../../src/node/exec/event-stream.ts'
 import { buildExecApp, type ExecTestApp } from './exec-app.ts'
 import { createFixtureRoot, type FixtureRoot } from './fixture-root.ts'
 
@@ -127,4 +128,28 @@ describe('stream helpers', () => {
   ])('holds back %s', (_name, bytes, tail) => {
     expect(incompleteUtf8Tail(Uint8Array.from(bytes))).toBe(tail)
   })
+
+  it.each(['ndjson', 'sse'] as const)(
+    'writes %s events of base64 output as JSON.stringify would',
+    async (format) => {
+      const events = new EventStream(format, {
+        stdout: { capture: true, encode: 'base64' },
+        stderr: { capture: true, encode: 'base85' },
+      })
+      const out = Buffer.from(Uint8Array.from({ length: 300 }, (_, i) => (i * 7) % 256))
+      const err = Buffer.from('a"\\b')
+      events.onChunk('stdout', out)
+      events.onChunk('stderr', err)
+      events.finish({ return: 0 })
+      const line = (event: string, data: object) =>
+        format === 'ndjson'
+          ? `${JSON.stringify({ event, ...data })}\n`
+          : `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+      expect(await new Response(events.body).text()).toBe(
+        line('stdout', encodeContent(out, 'base64')) +
+          line('stderr', encodeContent(err, 'base85')) +
+          line('exit', { return: 0 })
+      )
+    }
+  )
 })

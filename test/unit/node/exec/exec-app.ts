@@ -1,4 +1,7 @@
 /** @module Builds an in-process app with the exec module mounted on a fixture root, for unit tests. */
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
 import { createApp } from '../../../../src/app.ts'
 import { resolveConfig } from '../../../../src/config/resolve.ts'
 import type { AppDeps } from '../../../../src/env.ts'
@@ -53,5 +56,27 @@ export function buildExecApp(
         headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       }),
+  }
+}
+
+export interface NodeServed {
+  port: number
+  /** Closes every connection (held ones too) and the server. */
+  close(): Promise<void>
+}
+
+/** Serves `fetch` over real HTTP with @hono/node-server on a free loopback port. */
+export async function serveOnNode(
+  fetch: (request: Request) => Response | Promise<Response>
+): Promise<NodeServed> {
+  const server = await new Promise<Server>((resolve) => {
+    const created = serve({ fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(created as Server))
+  })
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      server.closeAllConnections()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    },
   }
 }

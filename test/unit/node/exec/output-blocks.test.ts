@@ -1,10 +1,8 @@
 import { once } from 'node:events'
-import type { Server } from 'node:http'
-import { type AddressInfo, connect } from 'node:net'
-import { serve } from '@hono/node-server'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BLOCK_BYTES, BlockPool, OutputCopies } from '../../../../src/node/exec/output-blocks.ts'
-import { buildExecApp } from './exec-app.ts'
+import { buildExecApp, serveOnNode } from './exec-app.ts'
 import { createFixtureRoot, type FixtureRoot } from './fixture-root.ts'
 
 describe('output copies in reused blocks', () => {
@@ -84,11 +82,9 @@ describe.each(['native'])('replies from reused blocks (spawn helper %s)', (helpe
       FLOWGATE_EXEC_MAX_CONCURRENT: '64',
       FLOWGATE_EXEC_MAX_CONCURRENT_PER_COMMAND: '64',
     })
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const created = serve({ fetch: t.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(created))
-    })
+    const server = await serveOnNode(t.app.fetch)
+    const { port } = server
     try {
-      const { port } = server.address() as AddressInfo
       const run = (content: string) => JSON.stringify({ stdin: { content }, stdout: { capture: true } })
       // 6 MB: far more than the sockets take, so most of the reply waits in flowgate's blocks.
       const big = 'held-'.repeat(1_200_000)
@@ -110,8 +106,7 @@ describe.each(['native'])('replies from reused blocks (spawn helper %s)', (helpe
       const reply = JSON.parse(await held.read()) as { stdout: { content: string } }
       expect(reply.stdout.content === big).toBe(true)
     } finally {
-      ;(server as Server).closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
+      await server.close()
       await t.exec.stop()
     }
   }, 30_000)

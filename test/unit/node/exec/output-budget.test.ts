@@ -1,9 +1,8 @@
 import { once } from 'node:events'
-import { type AddressInfo, connect } from 'node:net'
-import { serve } from '@hono/node-server'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { escapedLength, OutputBudget, replyLength } from '../../../../src/node/exec/output-budget.ts'
-import { buildExecApp, type ExecTestApp } from './exec-app.ts'
+import { buildExecApp, type ExecTestApp, serveOnNode } from './exec-app.ts'
 import { createFixtureRoot, type FixtureRoot } from './fixture-root.ts'
 
 let fixture: FixtureRoot
@@ -121,11 +120,9 @@ describe('exec.max_buffered_bytes at start-up', () => {
 describe('a reply queued behind another on a pipelining connection that drops', () => {
   it('gives its budget share back', async () => {
     const t = buildExecApp(fixture.root, { FLOWGATE_EXEC_MAX_BUFFERED_BYTES: '128mb' })
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const created = serve({ fetch: t.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(created))
-    })
+    const server = await serveOnNode(t.app.fetch)
+    const { port } = server
     try {
-      const { port } = server.address() as AddressInfo
       const post = (path: string, body: string) =>
         `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
@@ -142,7 +139,7 @@ describe('a reply queued behind another on a pipelining connection that drops', 
       for (let i = 0; i < 150 && t.exec.budget.used > 0; i++) await new Promise((r) => setTimeout(r, 20))
       expect(t.exec.budget.used).toBe(0)
     } finally {
-      await new Promise((resolve) => server.close(resolve))
+      await server.close()
       await t.exec.stop()
     }
   }, 30_000)
@@ -154,11 +151,9 @@ describe('a reply the client does not read', () => {
       FLOWGATE_EXEC_MAX_BUFFERED_BYTES: '128mb',
       FLOWGATE_EXEC_MAX_OUTPUT_BYTES: '16mb',
     })
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const created = serve({ fetch: t.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(created))
-    })
+    const server = await serveOnNode(t.app.fetch)
+    const { port } = server
     try {
-      const { port } = server.address() as AddressInfo
       // 8 MB of control characters: a 48 MB reply, far more than the sockets' buffers take.
       const response = await fetch(`http://127.0.0.1:${port}/exec/controls`, {
         method: 'POST',
@@ -172,7 +167,7 @@ describe('a reply the client does not read', () => {
       for (let i = 0; i < 50 && t.exec.budget.used > 0; i++) await new Promise((r) => setTimeout(r, 20))
       expect(t.exec.budget.used).toBe(0)
     } finally {
-      await new Promise((resolve) => server.close(resolve))
+      await server.close()
       await t.exec.stop()
     }
   }, 30_000)

@@ -112,7 +112,8 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
       freeShare = share?.release
       // Reused memory for the output only where the reply's sending is seen (a Node response):
       // elsewhere nothing says when its blocks could be reused, so the run keeps what it read.
-      const copies = share && nodeOutgoing(c.env) ? new OutputCopies(blocks) : undefined
+      const outgoing = nodeOutgoing(c.env)
+      const copies = share && outgoing ? new OutputCopies(blocks) : undefined
       const run = runCommand({
         file: command.file,
         argv0: command.argv0,
@@ -172,7 +173,6 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
           })
         freeShare = undefined
         const headers = { 'content-type': 'application/json', 'content-length': String(length) }
-        const outgoing = nodeOutgoing(c.env)
         if (outgoing && canSendDirectly) return sendPieces(c, outgoing, pieces, headers)
         return c.body(replyBody(pieces, length), 200, headers)
       }

@@ -1,4 +1,5 @@
 import { loadavg } from 'node:os'
+import { stealMeter } from '../cpu-steal.ts'
 import { CHANGING, DEFINITIONS, LIST_BODY, SMALL_BODY } from './definitions.ts'
 import { benchOptions, stopEverythingAtEnd } from './lifecycle.ts'
 import {
@@ -54,6 +55,7 @@ const wrkVersion = ensureWrk()
 buildFlowgate()
 const started = new Date()
 const loadBefore = loadavg()
+const steal = stealMeter()
 const peers: Peer[] = []
 const targets: Target[] = []
 const rows: Row[] = []
@@ -98,7 +100,7 @@ process.stdout.write(
   [
     `Run ${started.toISOString()} · \`${command}\``,
     `Machine: ${machine(wrkVersion)}`,
-    `Load: wrk -t${threads} -c${connections} -d${seconds}s --latency, ${rounds} interleaved rounds after a ${warmup} s warm-up each; figures are medians over the rounds; identity headers of an acme admin; upstream answers ${SMALL_BODY.byteLength} B (pass-through) and ${(LIST_BODY.byteLength / 1024).toFixed(0)} KiB (${DEFINITIONS} definitions). Machine load average (1 min) ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after.`,
+    `Load: wrk -t${threads} -c${connections} -d${seconds}s --latency, ${rounds} interleaved rounds after a ${warmup} s warm-up each; figures are medians over the rounds; identity headers of an acme admin; upstream answers ${SMALL_BODY.byteLength} B (pass-through) and ${(LIST_BODY.byteLength / 1024).toFixed(0)} KiB (${DEFINITIONS} definitions). Machine load average (1 min) ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after; steal time ${steal()} during the run.`,
     '',
     '### Pass-through',
     '',

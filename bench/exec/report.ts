@@ -1,0 +1,97 @@
+/**
+ * @module What bench/exec prints: one row per server and command (medians over the interleaved
+ * rounds, with each round's requests/s), the streaming rows, and the command-execution issue's
+ * goals computed from the medians of the same run.
+ */
+
+/** One wrk measurement. */
+export interface Figure {
+  rps: number
+  /** Latency in milliseconds (NaN when wrk printed none). */
+  p50: number
+  p99: number
+  errors: number
+}
+
+/** A server and command measured in every round. */
+export interface Measured {
+  server: string
+  command: string
+  runs: Figure[]
+}
+
+export interface Streamed {
+  server: string
+  mib: number
+  seconds: number
+  beforeMb: number
+  peakMb: number
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '?')
+
+/** Median requests/s of a server (by name prefix) and command; NaN when it was not measured. */
+function rpsOf(rows: Measured[], server: string, command: string): number {
+  const row = rows.find((r) => r.command === command && r.server.startsWith(server))
+  return row ? median(row.runs.map((r) => r.rps)) : Number.NaN
+}
+
+export function table(rows: Measured[]): string {
+  const lines = [
+    '| server | command | requests/s | p50 ms | p99 ms | non-2xx / socket errors | requests/s per round |',
+    '|---|---|---:|---:|---:|---:|---|',
+  ]
+  for (const row of rows) {
+    const { runs } = row
+    lines.push(
+      `| ${row.server} | ${row.command} | ${fmt(median(runs.map((r) => r.rps)))} | ${fmt(median(runs.map((r) => r.p50)), 2)} | ${fmt(median(runs.map((r) => r.p99)), 2)} | ${runs.reduce((sum, r) => sum + r.errors, 0)} | ${runs.map((r) => fmt(r.rps)).join(' / ')} |`
+    )
+  }
+  return lines.join('\n')
+}
+
+export function streamTable(streams: Streamed[]): string {
+  return [
+    '| streaming (NDJSON, base64) | output | time | RSS before | RSS peak | growth |',
+    '|---|---|---|---|---|---|',
+    ...streams.map(
+      (s) =>
+        `| ${s.server} | ${s.mib} MiB | ${s.seconds.toFixed(1)} s | ${fmt(s.beforeMb)} MB | ${fmt(s.peakMb)} MB | ${fmt(s.peakMb - s.beforeMb)} MB |`
+    ),
+  ].join('\n')
+}
+
+/** Names of the servers the issue's goals speak of, as servers.ts names them. */
+const NODE = 'flowgate (node, native helper)'
+const BUN = 'flowgate (bun, auto)'
+
+/** The issue's goals, for the servers of this run (a goal whose servers were not run is left out). */
+export function goals(rows: Measured[], streams: Streamed[]): string {
+  const lines = ['| goal | measured | target | |', '|---|---:|---:|---|']
+  const check = (label: string, a: string, b: string, command: string, goal: number) => {
+    const value = rpsOf(rows, a, command) / rpsOf(rows, b, command)
+    if (Number.isNaN(value)) return
+    lines.push(
+      `| ${label}, \`${command}\` | ${fmt(value, 2)}× | ≥ ${goal}× | ${value >= goal ? 'met' : 'missed'} |`
+    )
+  }
+  for (const command of ['true', 'mib']) {
+    check('Node / httpexec', NODE, 'httpexec', command, 2)
+    check('Node / webhook', NODE, 'webhook', command, 0.7)
+    check('Bun / httpexec', BUN, 'httpexec', command, 2)
+    check('Bun / webhook', BUN, 'webhook', command, 1)
+  }
+  for (const s of streams.filter((s) => s.server === NODE || s.server === BUN)) {
+    const growth = s.peakMb - s.beforeMb
+    lines.push(
+      `| RSS growth streaming ${s.mib} MiB, ${s.server} | ${fmt(growth)} MB | < 64 MB | ${growth < 64 ? 'met' : 'missed'} |`
+    )
+  }
+  return lines.join('\n')
+}

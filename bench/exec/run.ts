@@ -94,13 +94,19 @@ function drain(url: string, body: unknown): Promise<void> {
   })
 }
 
+/** Output streamed once before the measured stream when warm-ups are on. */
+const WARM_UP_STREAM_MIB = 64
+
+function rssMb(server: BenchServer): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+}
+
 /** Streams `mib` MiB through flowgate (NDJSON, base64) and samples the server's RSS. */
 async function streamRss(
   server: BenchServer,
   mib: number
 ): Promise<{ before: number; peak: number; ms: number }> {
-  const rss = () =>
-    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+  const rss = () => rssMb(server)
   const before = rss()
   let peak = before
   const sampler = setInterval(() => {
@@ -158,10 +164,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void stopAll().finally(() => process.exit(130))
   })
 }
+const warmup = Number(values.warmup)
 try {
   // All servers run for the whole benchmark; each is idle while another is measured.
   for (const start of starters) servers.push(await start())
-  const warmup = Number(values.warmup)
   for (const server of servers) {
     for (const command of COMMANDS) {
       if (warmup > 0) wrk(server, command, root, String(warmup))
@@ -177,11 +183,22 @@ try {
       }
     }
   }
-  // Streaming after the rounds, one server at a time (the others idle).
+  // Streaming after the rounds, one server at a time (the others idle): a warm-up stream first
+  // (as every other measurement has its warm-up), then the measured one; the RSS the server had
+  // idle before the warm-up is kept too, so the table shows the growth from there as well.
   for (const server of servers.filter((s) => s.name.startsWith('flowgate'))) {
     const mib = Number(values['stream-mib'])
+    const idle = rssMb(server)
+    if (warmup > 0) await streamRss(server, WARM_UP_STREAM_MIB)
     const { before, peak, ms } = await streamRss(server, mib)
-    streams.push({ server: server.name, mib, seconds: ms / 1000, beforeMb: before, peakMb: peak })
+    streams.push({
+      server: server.name,
+      mib,
+      seconds: ms / 1000,
+      idleMb: idle,
+      beforeMb: before,
+      peakMb: peak,
+    })
   }
 } finally {
   await stopAll()
@@ -191,7 +208,7 @@ try {
 const lines = [
   `${cpus().length} CPUs; 1-minute load average ${loadBefore} before the run, ${loadavg()[0]?.toFixed(1)} after; steal time ${steal()} during it.`,
   '',
-  `wrk -t2 -c${values.connections} -d${values.duration}s, POST, same root, ${values.rounds} interleaved rounds after a ${values.warmup} s warm-up of each; figures are medians over the rounds. \`true\` = /bin/true, no capture; \`mib\` = 1 MiB of stdout captured.`,
+  `wrk -t2 -c${values.connections} -d${values.duration}s, POST, same root, ${values.rounds} interleaved rounds after a ${values.warmup} s warm-up of each; figures are medians over the rounds; streaming after a ${WARM_UP_STREAM_MIB} MiB warm-up stream when warm-ups are on. \`true\` = /bin/true, no capture; \`mib\` = 1 MiB of stdout captured.`,
   '',
   table(rows),
   '',

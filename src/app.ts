@@ -6,7 +6,8 @@ import { conductorGateway } from './handlers/conductor/index.ts'
 import { health } from './handlers/health.ts'
 import { metricsRoute } from './handlers/metrics.ts'
 import { taskProxy } from './handlers/task-proxy.ts'
-import { directPassThrough } from './handlers/task-proxy-pass.ts'
+import { type DirectPassThrough, directPassThrough } from './handlers/task-proxy-pass.ts'
+import type { Logger } from './lib/logger.ts'
 import { OpenApiRegistry } from './lib/openapi.ts'
 import { MetricsRegistry } from './lib/prometheus.ts'
 import { Readiness } from './lib/readiness.ts'
@@ -59,7 +60,14 @@ export function createApp(deps: AppDeps): FlowgateApp {
  * The worker-facing task proxy app (served on its own listener, task_proxy.port). Readiness
  * fails until the tenant list is loaded.
  */
-export function createTaskProxyApp(deps: AppDeps & { registry: TenantRegistry }): FlowgateApp {
+/** The task proxy app, with its direct pass-through for runtime entries that read requests themselves. */
+export interface TaskProxyApp extends FlowgateApp {
+  direct: DirectPassThrough
+  /** The task proxy's logger (its lines carry the listener). */
+  logger: Logger
+}
+
+export function createTaskProxyApp(deps: AppDeps & { registry: TenantRegistry }): TaskProxyApp {
   const readiness = deps.readiness ?? new Readiness()
   const registry = deps.metrics ?? new MetricsRegistry()
   const openapi = deps.openapi ?? new OpenApiRegistry()
@@ -89,5 +97,5 @@ export function createTaskProxyApp(deps: AppDeps & { registry: TenantRegistry })
   const dispatch = app.fetch
   app.fetch = (request, env, executionCtx) =>
     direct.accepts(request) ? direct.serve(request) : dispatch(request, env, executionCtx)
-  return { app, readiness, metrics: registry, openapi }
+  return { app, readiness, metrics: registry, openapi, direct, logger: proxyLogger }
 }

@@ -12,7 +12,7 @@ import { writeAccessLine } from '../middleware/access-log.ts'
 import { errorResponse } from '../middleware/errors.ts'
 import type { RequestRecorder } from '../middleware/metrics.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
-import { bufferedBody, headerOf } from '../proxy/buffered-body.ts'
+import { bufferedBody, bufferedResponse, headerOf } from '../proxy/buffered-body.ts'
 import { type Caller, createUpstream, responseHeaders } from '../proxy/forward.ts'
 
 /** The route pattern of the pass-through (its metrics and access-log label). */
@@ -38,7 +38,9 @@ export function passedOn(answer: Response, headers: Record<string, string>): Res
   const length = headerOf(answer, 'content-length')
   if (length !== null && headerOf(answer, 'content-encoding') === null) headers['content-length'] = length
   const whole = bufferedBody(answer)
-  return new Response(whole || answer.body, { status: answer.status, headers })
+  return whole
+    ? bufferedResponse(whole, { status: answer.status, headers })
+    : new Response(answer.body, { status: answer.status, headers })
 }
 
 export interface DirectPassThroughOptions {
@@ -57,6 +59,24 @@ export interface DirectPassThrough {
    */
   accepts(request: Request): boolean
   serve(request: Request): Promise<Response>
+  /**
+   * The same for a request a runtime entry reads itself (the Node listener, node-pass-through.ts):
+   * `caller` built from it, `url` its full URL. The answer is recorded (metrics, access line) when
+   * it is returned; an answer read whole carries its bytes and header record (buffered-body.ts).
+   */
+  forward(caller: Caller): Promise<Response>
+}
+
+/** The rule of `accepts`, on a method and a full URL. */
+export function passesDirectly(method: string, url: string): boolean {
+  if (method !== 'GET') return false
+  const { path } = rawTarget(url)
+  return (
+    path.startsWith('/api/') &&
+    !path.startsWith('/api/tasks/poll') &&
+    !path.includes('%') &&
+    !path.includes('//')
+  )
 }
 
 export function directPassThrough(options: DirectPassThroughOptions): DirectPassThrough {
@@ -67,62 +87,56 @@ export function directPassThrough(options: DirectPassThroughOptions): DirectPass
     ...(options.fetch ? { fetch: options.fetch } : {}),
   })
   const accessLog = config.log.access
+  const forward = async (caller: Caller): Promise<Response> => {
+    const started = performance.now()
+    const { requestId } = caller
+    let requestLogger: Logger | undefined
+    const log = () => {
+      requestLogger ??= logger.child({ requestId })
+      return requestLogger
+    }
+    const target = rawTarget(caller.url)
+    let response: Response
+    try {
+      const answer = await upstream.callAs(caller, {
+        method: 'GET',
+        path: target.path,
+        query: target.query,
+      })
+      const out = responseHeaders(answer)
+      out['x-request-id'] = requestId
+      response = passedOn(answer, out)
+    } catch (error) {
+      response = errorResponse(error, log(), requestId, () => caller.signal)
+    }
+    const ms = performance.now() - started
+    options.record('GET', PASS_THROUGH_ROUTE, response.status, ms / 1000)
+    if (accessLog) {
+      writeAccessLine(log(), {
+        method: 'GET',
+        route: PASS_THROUGH_ROUTE,
+        path: target.path,
+        status: response.status,
+        ms: Math.round(ms * 10) / 10,
+      })
+    }
+    return response
+  }
   return {
-    accepts(request) {
-      if (request.method !== 'GET') return false
-      const { path } = rawTarget(request.url)
-      return (
-        path.startsWith('/api/') &&
-        !path.startsWith('/api/tasks/poll') &&
-        !path.includes('%') &&
-        !path.includes('//')
-      )
-    },
-    async serve(request) {
-      const started = performance.now()
-      const requestId = requestIdFrom(request.headers.get('x-request-id'))
-      let requestLogger: Logger | undefined
-      const log = () => {
-        requestLogger ??= logger.child({ requestId })
-        return requestLogger
-      }
+    accepts: (request) => passesDirectly(request.method, request.url),
+    serve(request) {
       const headers = request.headers
-      const caller: Caller = {
+      return forward({
         header: (name) => headers.get(name) ?? undefined,
-        requestId,
+        requestId: requestIdFrom(headers.get('x-request-id')),
         url: request.url,
         // Read only by the call: the Node adapter makes the signal on first access.
         get signal() {
           return request.signal
         },
         logger,
-      }
-      const target = rawTarget(request.url)
-      let response: Response
-      try {
-        const answer = await upstream.callAs(caller, {
-          method: 'GET',
-          path: target.path,
-          query: target.query,
-        })
-        const out = responseHeaders(answer)
-        out['x-request-id'] = requestId
-        response = passedOn(answer, out)
-      } catch (error) {
-        response = errorResponse(error, log(), requestId, () => request.signal)
-      }
-      const ms = performance.now() - started
-      options.record('GET', PASS_THROUGH_ROUTE, response.status, ms / 1000)
-      if (accessLog) {
-        writeAccessLine(log(), {
-          method: 'GET',
-          route: PASS_THROUGH_ROUTE,
-          path: target.path,
-          status: response.status,
-          ms: Math.round(ms * 10) / 10,
-        })
-      }
-      return response
+      })
     },
+    forward,
   }
 }

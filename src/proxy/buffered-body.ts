@@ -46,6 +46,14 @@ export function headerOf(response: Response, name: string): string | null {
   return record ? (record[name] ?? null) : response.headers.get(name)
 }
 
+/**
+ * The header record a response was built from by `bufferedResponse` (names lower-case), for a
+ * writer that sends it as it is; undefined for any other response.
+ */
+export function keptHeaders(response: Response): Readonly<Record<string, string>> | undefined {
+  return (response as WithBytes)[HEADERS]
+}
+
 /** The whole body, when the response carries the hint (reading it does not consume anything). */
 export function bufferedBody(response: Response): Uint8Array<ArrayBuffer> | undefined {
   return (response as WithBytes)[BYTES]

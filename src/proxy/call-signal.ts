@@ -15,7 +15,17 @@ export interface CallSignal {
 
 export function callSignal(client: AbortSignal, timeoutMs: number): CallSignal {
   const controller = new AbortController()
-  const onClient = () => controller.abort(client.reason)
+  // The client's reason when it is an error; @hono/node-server aborts with a string, which would
+  // surface as a thrown non-Error that hono's error handler never sees (the request then ended
+  // with no answer, no metrics and no access line).
+  const onClient = () => {
+    const reason: unknown = client.reason
+    controller.abort(
+      reason instanceof Error || reason instanceof DOMException
+        ? reason
+        : new DOMException(`The client went away: ${String(reason)}`, 'AbortError')
+    )
+  }
   const timer = setTimeout(() => {
     controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
   }, timeoutMs)

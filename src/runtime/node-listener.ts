@@ -1,7 +1,9 @@
 /** @module One @hono/node-server listener with a graceful close (drain, then cut at the deadline). */
+import { createServer, type RequestListener, type ServerOptions } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import type { Logger } from '../lib/logger.ts'
+import type { NodeDirect } from './node-pass-through.ts'
 
 export interface Listener {
   url: string
@@ -15,10 +17,22 @@ export async function listen(
   fetch: FetchHandler,
   host: string,
   port: number,
-  logger: Logger
+  logger: Logger,
+  /** Requests it serves itself never reach `fetch` (the task proxy's direct pass-through). */
+  direct?: NodeDirect
 ): Promise<Listener> {
+  const withDirect = direct
+    ? // The adapter's own listener for everything the direct path leaves.
+      (((options: ServerOptions, listener: RequestListener) =>
+        createServer(options, (req, res) => {
+          if (!direct(req, res)) listener(req, res)
+        })) as typeof createServer)
+    : undefined
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const created = serve({ fetch, hostname: host, port }, () => resolve(created))
+    const created = serve(
+      { fetch, hostname: host, port, ...(withDirect ? { createServer: withDirect } : {}) },
+      () => resolve(created)
+    )
     created.once('error', reject)
   })
   const address = server.address() as AddressInfo

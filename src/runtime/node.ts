@@ -11,6 +11,7 @@ import { detectCapabilities } from './capabilities.ts'
 import { swaggerUiAssets } from './file-assets.ts'
 import { createNodeFetch } from './node-fetch.ts'
 import { type Listener, listen } from './node-listener.ts'
+import { nodePassThrough } from './node-pass-through.ts'
 import { registerProcessMetrics } from './process-metrics.ts'
 
 export interface NodeServer {
@@ -63,7 +64,8 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
         proxyApp.app.fetch,
         config.task_proxy.host,
         config.task_proxy.port,
-        logger
+        logger,
+        nodePassThrough(proxyApp.direct, proxyApp.logger)
       )
       proxy = { listener, stop: () => registry.stop() }
       logger.info('task proxy listening', { url: listener.url })

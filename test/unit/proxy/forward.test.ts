@@ -167,6 +167,17 @@ describe('createUpstream', () => {
     expect(logged[0]?.line).not.toContain('FG_ERR_INTERNAL')
   })
 
+  it('answers 499 too when the client signal aborts with a string, as @hono/node-server does', async () => {
+    const { app, logged } = harness(hang, { path: '/api/x' }, 5_000)
+    const client = new AbortController()
+    const pending = Promise.resolve(app.request('/call', { signal: client.signal }))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    client.abort('Client connection prematurely closed.')
+    const response = await pending
+    expect(response.status).toBe(499)
+    expect(logged.map((entry) => entry.level)).toEqual(['debug'])
+  })
+
   it('still reports an engine failure as 502 when the client is there', async () => {
     const { app, logged } = harness(
       async () => {

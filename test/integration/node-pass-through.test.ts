@@ -1,0 +1,270 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTaskProxyApp } from '../../src/app.ts'
+import { resolveConfig } from '../../src/config/resolve.ts'
+import { createLogger } from '../../src/lib/logger.ts'
+import { staticTenants } from '../../src/lib/tenant-registry.ts'
+import { serveNode } from '../../src/runtime/node.ts'
+import { createNodeFetch } from '../../src/runtime/node-fetch.ts'
+import { nodePassThrough } from '../../src/runtime/node-pass-through.ts'
+
+/** A real engine on loopback: what reached it, and whether a call was cut before its answer. */
+interface Seen {
+  url: string
+  headers: IncomingMessage['headers']
+  cut: boolean
+}
+const seen: Seen[] = []
+const BIG = Buffer.alloc(1024 * 1024, 'x')
+let engine: Server
+let engineUrl = ''
+
+function answer(req: IncomingMessage, res: ServerResponse): void {
+  const entry: Seen = { url: req.url ?? '', headers: req.headers, cut: false }
+  seen.push(entry)
+  res.on('close', () => {
+    if (!res.writableFinished) entry.cut = true
+  })
+  const path = decodeURIComponent(entry.url)
+  if (path.startsWith('/api/tasks/queue/size')) {
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': '21',
+      etag: '"7"',
+      'set-cookie': 'engine=1',
+      server: 'Jetty',
+    })
+    res.end('{"GLOBAL___notify":3}')
+  } else if (path.startsWith('/api/big')) {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    for (let at = 0; at < BIG.length; at += 64 * 1024) res.write(BIG.subarray(at, at + 64 * 1024))
+    res.end()
+  } else if (path.startsWith('/api/gzip')) {
+    const body = gzipSync('{"coded":true}')
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+    res.end(body)
+  } else if (path.startsWith('/api/none')) {
+    res.writeHead(204)
+    res.end()
+  }
+  // Anything else (/api/hold) never answers.
+}
+
+beforeAll(async () => {
+  engine = createServer(answer)
+  await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve))
+  engineUrl = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  engine.closeAllConnections()
+  await new Promise((resolve) => engine.close(resolve))
+})
+
+const CLIENT = {
+  accept: 'application/json',
+  authorization: 'Bearer worker-secret',
+  cookie: 'session=1',
+  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  'x-request-id': 'worker-req-1',
+}
+
+async function flowgate(env: Record<string, string> = {}) {
+  const lines: Array<Record<string, unknown>> = []
+  const server = await serveNode({
+    config: resolveConfig({
+      env: {
+        FLOWGATE_SERVER_PORT: '0',
+        FLOWGATE_TASK_PROXY_PORT: '0',
+        FLOWGATE_TASK_PROXY_TENANTS: 'acme',
+        FLOWGATE_CONDUCTOR_URL: engineUrl,
+        FLOWGATE_LOG_ACCESS: 'true',
+        ...env,
+      },
+    }).config,
+    logger: createLogger({ level: 'debug', sink: (line) => lines.push(JSON.parse(line)) }),
+  })
+  return { server, lines, proxy: server.taskProxyUrl ?? '' }
+}
+
+const headersOf = (response: Response) => {
+  const { date: _date, ...rest } = Object.fromEntries(response.headers)
+  return rest
+}
+const accessLines = (lines: Array<Record<string, unknown>>) =>
+  lines.filter((line) => line.msg === 'request').map(({ time: _time, path: _path, ms: _ms, ...rest }) => rest)
+const count = async (proxy: string, status: number) => {
+  const text = await (await fetch(`${proxy}/metrics`)).text()
+  const line = text
+    .split('\n')
+    .find((l) => l.includes('_count{') && l.includes('route="/api/*"') && l.includes(`status="${status}"`))
+  return Number(line?.split(' ').at(-1) ?? 0)
+}
+
+describe('the Node listener serving pass-through GETs itself', () => {
+  it('serves only what passesDirectly accepts, and leaves the rest to the app', async () => {
+    const { config } = resolveConfig({
+      env: { FLOWGATE_CONDUCTOR_URL: engineUrl, FLOWGATE_TASK_PROXY_TENANTS: 'acme' },
+    })
+    const forwarder = createNodeFetch()
+    const logger = createLogger({ level: 'silent' })
+    const app = createTaskProxyApp({
+      config,
+      logger,
+      capabilities: { runtime: 'node', childProcess: true, fs: true, webSocketServer: true },
+      registry: staticTenants(['acme']),
+      fetch: forwarder.fetch,
+    })
+    const direct = nodePassThrough(app.direct, logger)
+    const server = createServer((req, res) => {
+      if (direct(req, res)) return
+      res.writeHead(299)
+      res.end('left to the app')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const served = await fetch(`${base}/api/tasks/queue/sizes?taskType=x`)
+      expect(served.status).toBe(200)
+      expect(await served.text()).toBe('{"GLOBAL___notify":3}')
+      for (const [method, path] of [
+        ['POST', '/api/tasks/queue/sizes'],
+        ['GET', '/api/tasks/poll/batch/x'],
+        ['GET', '/api/tasks/queue/size%73'],
+        ['GET', '/metrics'],
+      ] as const) {
+        const left = await fetch(`${base}${path}`, { method })
+        expect([method, path, left.status, await left.text()]).toEqual([method, path, 299, 'left to the app'])
+      }
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      forwarder.close()
+    }
+  })
+
+  it('answers as the app does: status, body, headers, what reaches the engine, access line, metrics', async () => {
+    const { server, lines, proxy } = await flowgate()
+    try {
+      seen.length = 0
+      // A plain path takes the listener's direct path; a `%`-encoded one goes through hono.
+      const direct = await fetch(`${proxy}/api/tasks/queue/sizes?taskType=x`, { headers: CLIENT })
+      const routed = await fetch(`${proxy}/api/tasks/queue/size%73?taskType=x`, { headers: CLIENT })
+      expect(direct.status).toBe(200)
+      expect(await direct.text()).toBe(await routed.text())
+      expect(headersOf(direct)).toEqual(headersOf(routed))
+      expect(direct.headers.get('x-request-id')).toBe('worker-req-1')
+      expect(direct.headers.get('set-cookie')).toBeNull()
+      expect(direct.headers.get('server')).toBeNull()
+      const [toDirect, toRouted] = seen
+      expect(toDirect?.url).toBe('/api/tasks/queue/sizes?taskType=x')
+      expect(toRouted?.url).toBe('/api/tasks/queue/size%73?taskType=x')
+      expect(toDirect?.headers).toEqual(toRouted?.headers)
+      expect(toDirect?.headers.authorization).toBeUndefined()
+      expect(toDirect?.headers.cookie).toBeUndefined()
+      expect(toDirect?.headers['x-forwarded-host']).toBe(new URL(proxy).host)
+      expect(toDirect?.headers['x-forwarded-proto']).toBe('http')
+      expect(toDirect?.headers.traceparent).toBe(CLIENT.traceparent)
+      const [first, second] = accessLines(lines)
+      expect(first).toEqual(second)
+      expect(first).toMatchObject({ level: 'info', route: '/api/*', status: 200, listener: 'task-proxy' })
+      expect(await count(proxy, 200)).toBe(2)
+      // A request without an id gets a new one, sent to the engine and back.
+      const fresh = await fetch(`${proxy}/api/tasks/queue/sizes`)
+      const id = fresh.headers.get('x-request-id')
+      expect(id).toMatch(/^[0-9a-f-]{36}$/)
+      expect(seen.at(-1)?.headers['x-request-id']).toBe(id)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('streams a large answer, decodes a coded one and passes a body-less one, as the app does', async () => {
+    const { server, proxy } = await flowgate()
+    try {
+      for (const path of ['/api/big', '/api/gzip', '/api/none']) {
+        const direct = await fetch(`${proxy}${path}`, { headers: CLIENT })
+        const routed = await fetch(`${proxy}${encodedFirst(path)}`, { headers: CLIENT })
+        const [a, b] = [Buffer.from(await direct.arrayBuffer()), Buffer.from(await routed.arrayBuffer())]
+        expect([path, direct.status]).toEqual([path, routed.status])
+        expect(a.equals(b)).toBe(true)
+        expect(headersOf(direct)).toEqual(headersOf(routed))
+      }
+      const big = await fetch(`${proxy}/api/big`)
+      expect(Buffer.from(await big.arrayBuffer()).equals(BIG)).toBe(true)
+      expect(await (await fetch(`${proxy}/api/gzip`)).json()).toEqual({ coded: true })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('answers an engine past its deadline with 504 and an unreachable one with 502, as problems', async () => {
+    const slow = await flowgate({ FLOWGATE_CONDUCTOR_TIMEOUT_MS: '200' })
+    try {
+      const response = await fetch(`${slow.proxy}/api/hold`)
+      expect(response.status).toBe(504)
+      expect(response.headers.get('content-type')).toContain('application/problem+json')
+      expect((await response.json()) as unknown).toMatchObject({ code: 'FG_ERR_UPSTREAM_TIMEOUT' })
+      expect(response.headers.get('x-request-id')).toBeTruthy()
+      expect(accessLines(slow.lines).at(-1)).toMatchObject({ level: 'warn', status: 504 })
+    } finally {
+      await slow.server.close()
+    }
+    const closed = await listenClosed()
+    const down = await flowgate({ FLOWGATE_CONDUCTOR_URL: closed })
+    try {
+      const response = await fetch(`${down.proxy}/api/tasks/queue/sizes`)
+      expect(response.status).toBe(502)
+      expect((await response.json()) as unknown).toMatchObject({ code: 'FG_ERR_UPSTREAM_UNAVAILABLE' })
+    } finally {
+      await down.server.close()
+    }
+  })
+
+  it.each([
+    ['direct', '/api/hold'],
+    ['routed', '/api/%68old'],
+  ])('cuts the engine call when the worker goes away, and records 499 (%s)', async (_way, path) => {
+    const { server, lines, proxy } = await flowgate()
+    try {
+      seen.length = 0
+      const controller = new AbortController()
+      const call = fetch(`${proxy}${path}`, { signal: controller.signal }).catch(() => 'aborted')
+      await waitFor(() => seen.length === 1)
+      controller.abort()
+      expect(await call).toBe('aborted')
+      await waitFor(() => seen[0]?.cut === true)
+      await waitFor(() => accessLines(lines).length === 1)
+      expect(accessLines(lines)[0]).toMatchObject({ status: 499 })
+      // No error line: a worker going away is not a server fault.
+      expect(lines.filter((line) => line.level === 'error')).toEqual([])
+      expect(await count(proxy, 499)).toBe(1)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+/** The path with its first letter after `/api/` %-encoded: hono routes it, the direct path does not. */
+function encodedFirst(path: string): string {
+  const at = '/api/'.length
+  return `${path.slice(0, at)}%${path.charCodeAt(at).toString(16)}${path.slice(at + 1)}`
+}
+
+/** A loopback URL nothing listens on. */
+async function listenClosed(): Promise<string> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as AddressInfo
+  await new Promise((resolve) => probe.close(resolve))
+  return `http://127.0.0.1:${port}`
+}
+
+async function waitFor(condition: () => boolean, ms = 3_000): Promise<void> {
+  const until = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}

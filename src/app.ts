@@ -56,10 +56,6 @@ export function createApp(deps: AppDeps): FlowgateApp {
   return { app, readiness, metrics: registry, openapi }
 }
 
-/**
- * The worker-facing task proxy app (served on its own listener, task_proxy.port). Readiness
- * fails until the tenant list is loaded.
- */
 /** The task proxy app, with its direct pass-through for runtime entries that read requests themselves. */
 export interface TaskProxyApp extends FlowgateApp {
   direct: DirectPassThrough
@@ -67,6 +63,10 @@ export interface TaskProxyApp extends FlowgateApp {
   logger: Logger
 }
 
+/**
+ * The worker-facing task proxy app (served on its own listener, task_proxy.port). Readiness
+ * fails until the tenant list is loaded.
+ */
 export function createTaskProxyApp(deps: AppDeps & { registry: TenantRegistry }): TaskProxyApp {
   const readiness = deps.readiness ?? new Readiness()
   const registry = deps.metrics ?? new MetricsRegistry()

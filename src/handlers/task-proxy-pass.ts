@@ -67,7 +67,13 @@ export interface DirectPassThrough {
   forward(caller: Caller): Promise<Response>
 }
 
-/** The rule of `accepts`, on a method and a full URL. */
+/** A `.` or `..` path segment, which URL parsing would resolve (and routing would see resolved). */
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/
+
+/**
+ * The rule of `accepts`, on a method and a full URL: the path as sent must be the one routing
+ * would see, so nothing that URL parsing changes (`%`, `//`, a backslash, dot segments).
+ */
 export function passesDirectly(method: string, url: string): boolean {
   if (method !== 'GET') return false
   const { path } = rawTarget(url)
@@ -75,7 +81,9 @@ export function passesDirectly(method: string, url: string): boolean {
     path.startsWith('/api/') &&
     !path.startsWith('/api/tasks/poll') &&
     !path.includes('%') &&
-    !path.includes('//')
+    !path.includes('//') &&
+    !path.includes('\\') &&
+    !DOT_SEGMENT.test(path)
   )
 }
 

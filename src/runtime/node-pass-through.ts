@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
+import { AppError, problemResponse } from '../errors.ts'
 import { type DirectPassThrough, passesDirectly } from '../handlers/task-proxy-pass.ts'
 import type { Logger } from '../lib/logger.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
@@ -18,27 +19,40 @@ import type { Caller } from '../proxy/forward.ts'
 /** Serves `req` when it takes the direct path and returns true; false leaves it to the app. */
 export type NodeDirect = (req: IncomingMessage, res: ServerResponse) => boolean
 
+/**
+ * A request target made only of characters that reach routing unchanged (RFC 3986 unreserved and
+ * sub-delims, `:@/?`): no `%`, `#`, backslash, space or non-ASCII byte, which URL parsing would
+ * decode, drop or rewrite. Dot segments are refused by `passesDirectly`.
+ */
+const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*$/
+/** A Host header that is a name or an address, with an optional port: nothing URL parsing would read as path. */
+const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+
 export function nodePassThrough(direct: DirectPassThrough, logger: Logger): NodeDirect {
   return (req, res) => {
-    const url = fullUrl(req)
+    const target = req.url ?? ''
+    const host = req.headers.host ?? ''
+    // Anything unusual goes to the adapter, which validates and normalises it as for every route.
+    if (!PLAIN_TARGET.test(target) || !PLAIN_HOST.test(host)) return false
+    const scheme = (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http'
+    const url = `${scheme}://${host}${target}`
     if (!passesDirectly(req.method ?? '', url)) return false
-    const answer = direct.forward(callerOf(req, res, url, logger))
-    answer.then(
-      (response) => writeResponse(res, response),
-      (error: unknown) => {
-        // forward answers every failure itself; this is a bug, not a request's fault.
-        logger.error('direct pass-through failed', { error })
-        res.destroy()
-      }
-    )
+    const caller = callerOf(req, res, url, logger)
+    direct
+      .forward(caller)
+      .then((response) => writeResponse(res, response))
+      .catch((error: unknown) => {
+        // forward answers every failure of the call itself; this is an answer Node refuses to
+        // write (an engine status outside 100-999, say): a 500 problem, and the process goes on.
+        logger.error('direct pass-through could not answer', { requestId: caller.requestId, error })
+        if (res.headersSent) {
+          res.destroy()
+          return
+        }
+        writeResponse(res, problemResponse(new AppError('FG_ERR_INTERNAL'), caller.requestId))
+      })
     return true
   }
-}
-
-/** The request's URL as the adapter gives it to the app: scheme, Host header, path as sent. */
-function fullUrl(req: IncomingMessage): string {
-  const scheme = (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http'
-  return `${scheme}://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`
 }
 
 function callerOf(req: IncomingMessage, res: ServerResponse, url: string, logger: Logger): Caller {
@@ -84,7 +98,7 @@ function writeResponse(res: ServerResponse, response: Response): void {
   const headers: Record<string, string> = {}
   for (const [name, value] of response.headers) headers[name] = value
   res.writeHead(response.status, headers)
-  void pump(res, response.body)
+  pump(res, response.body).catch(() => res.destroy())
 }
 
 async function pump(res: ServerResponse, body: ReadableStream<Uint8Array> | null): Promise<void> {
@@ -93,8 +107,9 @@ async function pump(res: ServerResponse, body: ReadableStream<Uint8Array> | null
     return
   }
   const reader = body.getReader()
+  let complete = false
   const onClose = () => {
-    if (!res.writableFinished) reader.cancel().catch(() => {})
+    if (!complete) reader.cancel().catch(() => {})
   }
   res.once('close', onClose)
   try {
@@ -114,11 +129,14 @@ async function pump(res: ServerResponse, body: ReadableStream<Uint8Array> | null
       }
       if (res.destroyed) return
     }
+    complete = true
     res.end()
   } catch {
     // The engine's body failed mid-answer: the status is sent, so the connection is cut.
     res.destroy()
   } finally {
     res.off('close', onClose)
+    // Ended early (the client gone, the body failed): the engine's answer is not read on.
+    if (!complete) reader.cancel().catch(() => {})
   }
 }

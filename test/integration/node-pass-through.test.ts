@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect, createServer as netServer } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaskProxyApp } from '../../src/app.ts'
@@ -144,6 +144,77 @@ describe('the Node listener serving pass-through GETs itself', () => {
     }
   })
 
+  it('leaves every target or Host that URL parsing would change to the app, and never forwards it', async () => {
+    const { config } = resolveConfig({
+      env: { FLOWGATE_CONDUCTOR_URL: engineUrl, FLOWGATE_TASK_PROXY_TENANTS: 'acme' },
+    })
+    const forwarder = createNodeFetch()
+    const logger = createLogger({ level: 'silent' })
+    const app = createTaskProxyApp({
+      config,
+      logger,
+      capabilities: { runtime: 'node', childProcess: true, fs: true, webSocketServer: true },
+      registry: staticTenants(['acme']),
+      fetch: forwarder.fetch,
+    })
+    const direct = nodePassThrough(app.direct, logger)
+    const server = createServer((req, res) => {
+      if (direct(req, res)) return
+      res.writeHead(299)
+      res.end('left to the app')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    const host = `127.0.0.1:${port}`
+    try {
+      seen.length = 0
+      const hostile: Array<[string, string, string]> = [
+        ['GET', '/api/../admin/secret', host],
+        ['GET', '/api/x/../../actuator/env', host],
+        ['GET', '/api/x/..', host],
+        ['GET', '/api/x\\..\\..\\admin', host],
+        ['GET', '/api/./tasks/poll/T?count=5', host],
+        ['GET', '/api/a#b', host],
+        ['GET', '/api/tasks/queue/sizes', 'h/api/admin/config?'],
+        ['GET', '/api/tasks/queue/sizes', 'bad host'],
+        ['GET', '/api/tasks/queue/sizes', ''],
+        ['HEAD', '/api/tasks/queue/sizes', host],
+      ]
+      for (const [method, target, hostHeader] of hostile) {
+        const answer = await rawRequest(port, method, target, hostHeader)
+        expect([method, target, hostHeader, answer.status]).toEqual([method, target, hostHeader, 299])
+      }
+      expect(seen).toEqual([])
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      forwarder.close()
+    }
+  })
+
+  it('answers 500 when the engine sends a status Node cannot write, and goes on serving', async () => {
+    const odd = netServer((socket) => {
+      socket.once('data', () => socket.end('HTTP/1.1 099 Odd\r\ncontent-length: 2\r\n\r\nok'))
+    })
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve))
+    const { server, lines, proxy } = await flowgate({
+      FLOWGATE_CONDUCTOR_URL: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`,
+    })
+    try {
+      const response = await fetch(`${proxy}/api/tasks/queue/sizes`, { headers: CLIENT })
+      expect(response.status).toBe(500)
+      expect((await response.json()) as unknown).toMatchObject({
+        code: 'FG_ERR_INTERNAL',
+        requestId: 'worker-req-1',
+      })
+      expect(lines.some((line) => line.msg === 'direct pass-through could not answer')).toBe(true)
+      expect((await fetch(`${proxy}/healthz`)).status).toBe(200)
+    } finally {
+      await server.close()
+      await new Promise((resolve) => odd.close(resolve))
+    }
+  })
+
   it('answers as the app does: status, body, headers, what reaches the engine, access line, metrics', async () => {
     const { server, lines, proxy } = await flowgate()
     try {
@@ -250,6 +321,25 @@ describe('the Node listener serving pass-through GETs itself', () => {
 function encodedFirst(path: string): string {
   const at = '/api/'.length
   return `${path.slice(0, at)}%${path.charCodeAt(at).toString(16)}${path.slice(at + 1)}`
+}
+
+/** One request written as it is (no URL parsing on the way), `host` as the Host header (none if empty). */
+function rawRequest(port: number, method: string, target: string, host: string): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      const version = host === '' ? 'HTTP/1.0' : 'HTTP/1.1'
+      socket.write(
+        `${method} ${target} ${version}\r\n${host === '' ? '' : `Host: ${host}\r\n`}Connection: close\r\n\r\n`
+      )
+    })
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => {
+      text += chunk
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0) }))
+  })
 }
 
 /** A loopback URL nothing listens on. */

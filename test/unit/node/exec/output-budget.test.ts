@@ -133,7 +133,9 @@ describe('a reply queued behind another on a pipelining connection that drops', 
           post('/exec/controls', JSON.stringify({ args: ['100000'], stdout: { capture: true } }))
       )
       // The second run finishes (its 600 kB reply charged) while the first holds the connection.
-      for (let i = 0; i < 100 && t.exec.budget.used === 0; i++) await new Promise((r) => setTimeout(r, 20))
+      // (Charged as its output arrives: wait for all of it, not the first piece.)
+      for (let i = 0; i < 100 && t.exec.budget.used < 600_000; i++)
+        await new Promise((r) => setTimeout(r, 20))
       expect(t.exec.budget.used).toBeGreaterThanOrEqual(600_000)
       socket.destroy()
       for (let i = 0; i < 150 && t.exec.budget.used > 0; i++) await new Promise((r) => setTimeout(r, 20))

@@ -682,9 +682,10 @@ int main(void) {
   /*
    * More room towards flowgate means fewer wake-ups per MiB of captured output and fewer stalls
    * while flowgate's single thread is busy elsewhere. Node's and Bun's 'pipe' stdio is a socketpair,
-   * whose default send buffer (net.core.wmem_default, 208 KiB) holds a fifth of a 1 MiB reply; with
-   * 1 MiB (the kernel caps it at net.core.wmem_max) a 1 MiB-output command ran 1.2-1.5x as many
-   * requests per second through Node (docs/PERFORMANCE.md). Started with a real pipe, the pipe
+   * whose default send buffer (net.core.wmem_default, 208 KiB) holds a fifth of a 1 MiB reply. The
+   * kernel caps the request at net.core.wmem_max and doubles it (2 MiB where the maximum allows,
+   * about 416 KiB with the usual 208 KiB one); with 2 MiB a 1 MiB-output command ran 1.2-1.5x as
+   * many requests per second through Node (docs/PERFORMANCE.md). Started with a real pipe, the pipe
    * size applies instead; whichever call does not fit the descriptor fails harmlessly.
    */
   int room = 1024 * 1024;

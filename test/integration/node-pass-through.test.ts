@@ -102,28 +102,41 @@ const count = async (proxy: string, status: number) => {
   return Number(line?.split(' ').at(-1) ?? 0)
 }
 
+/** A node:http server with only the direct path: whatever it leaves answers 299 "left to the app". */
+async function directOnly(): Promise<{ port: number; close: () => Promise<void> }> {
+  const { config } = resolveConfig({
+    env: { FLOWGATE_CONDUCTOR_URL: engineUrl, FLOWGATE_TASK_PROXY_TENANTS: 'acme' },
+  })
+  const forwarder = createNodeFetch()
+  const logger = createLogger({ level: 'silent' })
+  const app = createTaskProxyApp({
+    config,
+    logger,
+    capabilities: { runtime: 'node', childProcess: true, fs: true, webSocketServer: true },
+    registry: staticTenants(['acme']),
+    fetch: forwarder.fetch,
+  })
+  const direct = nodePassThrough(app.direct, logger)
+  const server = createServer((req, res) => {
+    if (direct(req, res)) return
+    res.writeHead(299)
+    res.end('left to the app')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      forwarder.close()
+    },
+  }
+}
+
 describe('the Node listener serving pass-through GETs itself', () => {
   it('serves only what passesDirectly accepts, and leaves the rest to the app', async () => {
-    const { config } = resolveConfig({
-      env: { FLOWGATE_CONDUCTOR_URL: engineUrl, FLOWGATE_TASK_PROXY_TENANTS: 'acme' },
-    })
-    const forwarder = createNodeFetch()
-    const logger = createLogger({ level: 'silent' })
-    const app = createTaskProxyApp({
-      config,
-      logger,
-      capabilities: { runtime: 'node', childProcess: true, fs: true, webSocketServer: true },
-      registry: staticTenants(['acme']),
-      fetch: forwarder.fetch,
-    })
-    const direct = nodePassThrough(app.direct, logger)
-    const server = createServer((req, res) => {
-      if (direct(req, res)) return
-      res.writeHead(299)
-      res.end('left to the app')
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const { port, close } = await directOnly()
+    const base = `http://127.0.0.1:${port}`
     try {
       const served = await fetch(`${base}/api/tasks/queue/sizes?taskType=x`)
       expect(served.status).toBe(200)
@@ -138,33 +151,12 @@ describe('the Node listener serving pass-through GETs itself', () => {
         expect([method, path, left.status, await left.text()]).toEqual([method, path, 299, 'left to the app'])
       }
     } finally {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-      forwarder.close()
+      await close()
     }
   })
 
   it('leaves every target or Host that URL parsing would change to the app, and never forwards it', async () => {
-    const { config } = resolveConfig({
-      env: { FLOWGATE_CONDUCTOR_URL: engineUrl, FLOWGATE_TASK_PROXY_TENANTS: 'acme' },
-    })
-    const forwarder = createNodeFetch()
-    const logger = createLogger({ level: 'silent' })
-    const app = createTaskProxyApp({
-      config,
-      logger,
-      capabilities: { runtime: 'node', childProcess: true, fs: true, webSocketServer: true },
-      registry: staticTenants(['acme']),
-      fetch: forwarder.fetch,
-    })
-    const direct = nodePassThrough(app.direct, logger)
-    const server = createServer((req, res) => {
-      if (direct(req, res)) return
-      res.writeHead(299)
-      res.end('left to the app')
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as AddressInfo).port
+    const { port, close } = await directOnly()
     const host = `127.0.0.1:${port}`
     try {
       seen.length = 0
@@ -186,9 +178,7 @@ describe('the Node listener serving pass-through GETs itself', () => {
       }
       expect(seen).toEqual([])
     } finally {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-      forwarder.close()
+      await close()
     }
   })
 

@@ -48,6 +48,14 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   } else if (path.startsWith('/api/none')) {
     res.writeHead(204)
     res.end()
+  } else if (path.startsWith('/api/cached')) {
+    if (req.headers['if-none-match'] === '"v1"') {
+      res.writeHead(304, { etag: '"v1"' })
+      res.end()
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json', etag: '"v1"', 'content-length': '2' })
+      res.end('{}')
+    }
   }
   // Anything else (/api/hold) never answers.
 }
@@ -255,6 +263,49 @@ describe('the Node listener serving pass-through GETs itself', () => {
       const big = await fetch(`${proxy}/api/big`)
       expect(Buffer.from(await big.arrayBuffer()).equals(BIG)).toBe(true)
       expect(await (await fetch(`${proxy}/api/gzip`)).json()).toEqual({ coded: true })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("passes a conditional GET through: 304 with the engine's etag and no body, as the app does", async () => {
+    const { server, proxy } = await flowgate()
+    try {
+      const headers = { ...CLIENT, 'if-none-match': '"v1"' }
+      const direct = await fetch(`${proxy}/api/cached`, { headers })
+      const routed = await fetch(`${proxy}${encodedFirst('/api/cached')}`, { headers })
+      expect(direct.status).toBe(304)
+      expect(direct.headers.get('etag')).toBe('"v1"')
+      expect(await direct.text()).toBe('')
+      expect(headersOf(direct)).toEqual(headersOf(routed))
+      expect((await fetch(`${proxy}/api/cached`)).status).toBe(200)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('ignores a GET body and answers the next request on the same connection', async () => {
+    const { server, proxy } = await flowgate()
+    try {
+      seen.length = 0
+      const { port, host } = new URL(proxy)
+      const get = (extra: string, body: string) =>
+        `GET /api/tasks/queue/sizes HTTP/1.1\r\nHost: ${host}\r\n${extra}\r\n${body}`
+      const socket = connect(Number(port), '127.0.0.1')
+      await new Promise((resolve) => socket.once('connect', resolve))
+      let text = ''
+      socket.setEncoding('latin1')
+      socket.on('data', (chunk: string) => {
+        text += chunk
+      })
+      socket.write(get('content-length: 5\r\n', 'hello') + get('Connection: close\r\n', ''))
+      await new Promise((resolve) => socket.once('close', resolve))
+      expect(text.match(/HTTP\/1\.1 200 /g)).toHaveLength(2)
+      expect(text.match(/\{"GLOBAL___notify":3\}/g)).toHaveLength(2)
+      expect(seen.map((entry) => [entry.url, entry.headers['content-length']])).toEqual([
+        ['/api/tasks/queue/sizes', undefined],
+        ['/api/tasks/queue/sizes', undefined],
+      ])
     } finally {
       await server.close()
     }

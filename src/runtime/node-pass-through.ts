@@ -8,6 +8,8 @@
  * are Node's here. Everything else goes to the app as before.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { pipeline, Readable } from 'node:stream'
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { TLSSocket } from 'node:tls'
 import { AppError, problemResponse } from '../errors.ts'
 import { type DirectPassThrough, passesDirectly } from '../handlers/task-proxy-pass.ts'
@@ -98,45 +100,11 @@ function writeResponse(res: ServerResponse, response: Response): void {
   const headers: Record<string, string> = {}
   for (const [name, value] of response.headers) headers[name] = value
   res.writeHead(response.status, headers)
-  pump(res, response.body).catch(() => res.destroy())
-}
-
-async function pump(res: ServerResponse, body: ReadableStream<Uint8Array> | null): Promise<void> {
-  if (!body) {
+  if (!response.body) {
     res.end()
     return
   }
-  const reader = body.getReader()
-  let complete = false
-  const onClose = () => {
-    if (!complete) reader.cancel().catch(() => {})
-  }
-  res.once('close', onClose)
-  try {
-    for (;;) {
-      const chunk = await reader.read()
-      if (chunk.done) break
-      if (!res.write(chunk.value) && !res.destroyed) {
-        await new Promise<void>((resolve) => {
-          const go = () => {
-            res.off('drain', go)
-            res.off('close', go)
-            resolve()
-          }
-          res.on('drain', go)
-          res.on('close', go)
-        })
-      }
-      if (res.destroyed) return
-    }
-    complete = true
-    res.end()
-  } catch {
-    // The engine's body failed mid-answer: the status is sent, so the connection is cut.
-    res.destroy()
-  } finally {
-    res.off('close', onClose)
-    // Ended early (the client gone, the body failed): the engine's answer is not read on.
-    if (!complete) reader.cancel().catch(() => {})
-  }
+  // Backpressure both ways; a client gone cancels the engine's body, a body failing mid-answer
+  // cuts the connection (the status is already sent).
+  pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), res, () => {})
 }

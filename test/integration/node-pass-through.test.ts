@@ -9,6 +9,7 @@ import { staticTenants } from '../../src/lib/tenant-registry.ts'
 import { serveNode } from '../../src/runtime/node.ts'
 import { createNodeFetch } from '../../src/runtime/node-fetch.ts'
 import { nodePassThrough } from '../../src/runtime/node-pass-through.ts'
+import { freePort } from './processes.ts'
 
 /** A real engine on loopback: what reached it, and whether a call was cut before its answer. */
 interface Seen {
@@ -323,8 +324,7 @@ describe('the Node listener serving pass-through GETs itself', () => {
     } finally {
       await slow.server.close()
     }
-    const closed = await listenClosed()
-    const down = await flowgate({ FLOWGATE_CONDUCTOR_URL: closed })
+    const down = await flowgate({ FLOWGATE_CONDUCTOR_URL: `http://127.0.0.1:${await freePort()}` })
     try {
       const response = await fetch(`${down.proxy}/api/tasks/queue/sizes`)
       expect(response.status).toBe(502)
@@ -381,15 +381,6 @@ function rawRequest(port: number, method: string, target: string, host: string):
     socket.on('error', reject)
     socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0) }))
   })
-}
-
-/** A loopback URL nothing listens on. */
-async function listenClosed(): Promise<string> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as AddressInfo
-  await new Promise((resolve) => probe.close(resolve))
-  return `http://127.0.0.1:${port}`
 }
 
 async function waitFor(condition: () => boolean, ms = 3_000): Promise<void> {

@@ -3,6 +3,7 @@
  * rounds, with each round's requests/s), the streaming rows, and the command-execution issue's
  * goals computed from the medians of the same run.
  */
+import { fmt, median } from '../gateway/report.ts'
 
 /** One wrk measurement. */
 export interface Figure {
@@ -30,14 +31,6 @@ export interface Streamed {
   beforeMb: number
   peakMb: number
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
-}
-
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '?')
 
 /**
  * Median requests/s of a server (by name prefix) and command; NaN when it was not measured, and

@@ -63,7 +63,8 @@ export async function measureRounds(targets: Target[], options: BenchOptions): P
   }
 }
 
-const median = (values: number[]) => {
+/** The median of some figures (NaN for none). */
+export const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
@@ -87,7 +88,8 @@ export function summary(target: Target): Row {
   return row
 }
 
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '?')
+/** A figure with `digits` decimals, `?` when there is none. */
+export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '?')
 
 export function table(rows: Row[], scenario: Scenario): string {
   const of = (name: string) => rows.find((r) => r.scenario === scenario && r.peer.startsWith(name))

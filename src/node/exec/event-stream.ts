@@ -3,7 +3,9 @@
  * events while the command runs, then one `exit` event (the HTTP status is sent before the exit
  * code is known). Backpressure pauses the child's pipes, so memory stays flat.
  */
+
 import { type EncodedContent, encodeContent } from './encodings.ts'
+import { type BodyFlow, type EventBody, eventBody } from './event-body.ts'
 import type { OutputSpec } from './request.ts'
 import type { RunningCommand, StreamName } from './run-command.ts'
 
@@ -39,37 +41,37 @@ export function incompleteUtf8Tail(bytes: Uint8Array): number {
   return 0
 }
 
-const HIGH_WATER_BYTES = 256 * 1024
-
 export class EventStream {
   readonly body: ReadableStream<Uint8Array>
   readonly #format: StreamFormat
   readonly #specs: Readonly<Record<StreamName, OutputSpec>>
   readonly #carry: Record<StreamName, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) }
   readonly #encoder = new TextEncoder()
-  #controller: ReadableStreamDefaultController<Uint8Array> | undefined
+  readonly #out: EventBody
+  /** Where lines are built when the body copies them (one buffer for the whole stream). */
+  #scratch = Buffer.alloc(0)
   #run: RunningCommand | undefined
   #closed = false
   /** The client went away before the exit event. */
   cancelled = false
 
-  constructor(format: StreamFormat, specs: Readonly<Record<StreamName, OutputSpec>>) {
+  constructor(
+    format: StreamFormat,
+    specs: Readonly<Record<StreamName, OutputSpec>>,
+    body: (flow: BodyFlow) => EventBody = eventBody
+  ) {
     this.#format = format
     this.#specs = specs
-    this.body = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.#controller = controller
-        },
-        pull: () => this.#run?.resume(),
-        cancel: () => {
-          this.cancelled = true
-          this.#closed = true
-          this.#run?.kill()
-        },
+    this.#out = body({
+      pause: () => this.#run?.pause(),
+      resume: () => this.#run?.resume(),
+      cancel: () => {
+        this.cancelled = true
+        this.#closed = true
+        this.#run?.kill()
       },
-      { highWaterMark: HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength }
-    )
+    })
+    this.body = this.#out.stream
   }
 
   attach(run: RunningCommand): void {
@@ -97,26 +99,32 @@ export class EventStream {
       if (rest.byteLength > 0) this.#emit(name, encodeContent(rest, this.#specs[name].encode))
     }
     this.#send('exit', exit)
-    if (!this.#closed) {
-      this.#closed = true
-      this.#controller?.close()
-    }
+    this.#close()
   }
 
   /** Ends the body with an `error` event when the run failed after the status was sent. */
   fail(): void {
     this.#send('error', { code: 'FG_ERR_INTERNAL' })
-    if (!this.#closed) {
-      this.#closed = true
-      this.#controller?.close()
-    }
+    this.#close()
+  }
+
+  #close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#out.close()
   }
 
   #emit(name: StreamName, content: EncodedContent): void {
     if (content.encode === 'base64') this.#sendBase64(name, content.content)
     else this.#send(name, { content: content.content, encode: content.encode })
-    const desired = this.#controller?.desiredSize ?? 1
-    if (desired <= 0) this.#run?.pause()
+  }
+
+  /** A buffer for one line: the reused one when the body copies, else a line of its own. */
+  #lineBuffer(size: number): Buffer {
+    if (!this.#out.copies) return Buffer.allocUnsafe(size)
+    if (this.#scratch.byteLength < size)
+      this.#scratch = Buffer.allocUnsafe(Math.max(size, 2 * this.#scratch.byteLength))
+    return this.#scratch
   }
 
   /**
@@ -125,23 +133,31 @@ export class EventStream {
    * each line (Bun, which collects late, grew with it).
    */
   #sendBase64(event: StreamName, content: string): void {
-    if (this.#closed || !this.#controller) return
+    if (this.#closed) return
     const head =
       this.#format === 'ndjson' ? `{"event":"${event}","content":"` : `event: ${event}\ndata: {"content":"`
     const tail = this.#format === 'ndjson' ? '","encode":"base64"}\n' : '","encode":"base64"}\n\n'
-    const line = Buffer.allocUnsafe(head.length + content.length + tail.length)
+    const length = head.length + content.length + tail.length
+    const line = this.#lineBuffer(length)
     line.write(head, 0, 'latin1')
     line.write(content, head.length, 'latin1')
     line.write(tail, head.length + content.length, 'latin1')
-    this.#controller.enqueue(line)
+    this.#out.write(line.subarray(0, length))
   }
 
   #send(event: string, data: Record<string, unknown>): void {
-    if (this.#closed || !this.#controller) return
+    if (this.#closed) return
     const line =
       this.#format === 'ndjson'
         ? `${JSON.stringify({ event, ...data })}\n`
         : `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
-    this.#controller.enqueue(this.#encoder.encode(line))
+    if (!this.#out.copies) {
+      this.#out.write(this.#encoder.encode(line))
+      return
+    }
+    // UTF-8 takes at most three bytes for each UTF-16 unit.
+    const buffer = this.#lineBuffer(line.length * 3)
+    const { written } = this.#encoder.encodeInto(line, buffer)
+    this.#out.write(buffer.subarray(0, written))
   }
 }

@@ -1,0 +1,172 @@
+/**
+ * Streamed runs over real HTTP on each runtime's own server: the events carry every byte intact
+ * (Bun builds each line in one reused buffer), and a reader that stops holds the run back instead
+ * of the server buffering its output; a reader that leaves ends the run.
+ */
+import { randomBytes } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createFixtureRoot, type FixtureRoot } from '../../unit/node/exec/fixture-root.ts'
+import { BIN, freePort, type Running, startServer } from '../processes.ts'
+
+let fixture: FixtureRoot
+beforeAll(() => {
+  fixture = createFixtureRoot()
+})
+afterAll(() => fixture.remove())
+
+const RUNTIMES = [
+  ['Node', 'node', []],
+  ['Bun', 'bun', []],
+  ['Deno', 'deno', ['run', '-A']],
+] as const
+
+async function serve(runtime: string, pre: readonly string[]): Promise<Running> {
+  const port = await freePort()
+  return startServer(`${BIN}/${runtime}`, {
+    args: [...pre, 'src/cli/main.ts', 'exec', 'serve', '--port', String(port), '--root', fixture.root],
+    env: { FLOWGATE_EXEC_AUTH: 'none' },
+    port,
+  })
+}
+
+interface StreamEvent {
+  event: string
+  content?: string
+  encode?: string | null
+  return?: number
+}
+
+const ndjson = (text: string): StreamEvent[] =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as StreamEvent)
+
+const sse = (text: string): StreamEvent[] =>
+  text
+    .trim()
+    .split('\n\n')
+    .map((block) => {
+      const [eventLine, dataLine] = block.split('\n')
+      return {
+        event: eventLine?.slice('event: '.length) ?? '',
+        ...JSON.parse(dataLine?.slice('data: '.length) ?? ''),
+      }
+    })
+
+const joined = (events: StreamEvent[], name: string, decode: (content: string) => Buffer) =>
+  Buffer.concat(events.filter((e) => e.event === name).map((e) => decode(e.content ?? '')))
+
+/** Pids of every process below `pid` (children, their children, ...). */
+function descendants(pid: number): { pid: number; comm: string }[] {
+  const parents = new Map<number, { ppid: number; comm: string }>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const close = stat.lastIndexOf(')')
+      const ppid = Number(stat.slice(close + 2).split(' ')[1])
+      parents.set(Number(entry), { ppid, comm: stat.slice(stat.indexOf('(') + 1, close) })
+    } catch {
+      // ended while listed
+    }
+  }
+  const below = (parent: number): { pid: number; comm: string }[] =>
+    [...parents]
+      .filter(([, info]) => info.ppid === parent)
+      .flatMap(([child, info]) => [{ pid: child, comm: info.comm }, ...below(child)])
+  return below(pid)
+}
+
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+
+describe.each(RUNTIMES)('streamed runs on %s', (_name, runtime, pre) => {
+  let server: Running
+  beforeAll(async () => {
+    server = await serve(runtime, pre)
+  }, 60_000)
+  afterAll(() => server?.stop())
+
+  it('carries 3 MiB of random bytes (base64, NDJSON) and stderr text intact', async () => {
+    const input = randomBytes(3 * 1024 * 1024)
+    const response = await fetch(`${server.url}/echo`, {
+      method: 'POST',
+      body: JSON.stringify({
+        args: ['-e', 'MARK'],
+        environment: { MARK: 'é€😀' },
+        stdin: { content: input.toString('base64'), encode: 'base64' },
+        stdout: { capture: true, encode: 'base64' },
+        stderr: { capture: true },
+      }),
+      headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    })
+    expect(response.status).toBe(200)
+    const events = ndjson(await response.text())
+    expect(events.filter((e) => e.event === 'stdout').length).toBeGreaterThan(1)
+    expect(joined(events, 'stdout', (c) => Buffer.from(c, 'base64')).equals(input)).toBe(true)
+    expect(joined(events, 'stderr', (c) => Buffer.from(c)).toString()).toBe('MARK=é€😀\n')
+    expect(events.at(-1)).toEqual({ event: 'exit', return: 0 })
+  })
+
+  it('keeps every event of runs that end before the body is asked for', async () => {
+    // Short runs print and exit before the server starts sending: their lines wait as copies.
+    const run = async () => {
+      const response = await fetch(`${server.url}/both`, {
+        method: 'POST',
+        body: JSON.stringify({ stdout: { capture: true }, stderr: { capture: true } }),
+        headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      })
+      const events = ndjson(await response.text())
+      const output = events.filter((e) => e.event !== 'exit').map((e) => `${e.event}:${e.content}`)
+      return [...output.sort(), events.at(-1)]
+    }
+    // Two at a time: exec.max_concurrent_per_command (4) would refuse more.
+    for (let round = 0; round < 10; round++) {
+      for (const outcome of await Promise.all([run(), run()]))
+        expect(outcome).toEqual(['stderr:err\n', 'stdout:out\n', { event: 'exit', return: 3 }])
+    }
+  })
+
+  it('carries 2 MB of multi-byte text (server-sent events) intact, no character split', async () => {
+    const text = 'aé€😀"\\\n\t'.repeat(120_000)
+    const response = await fetch(`${server.url}/echo`, {
+      method: 'POST',
+      body: JSON.stringify({ stdin: { content: text }, stdout: { capture: true } }),
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    })
+    const events = sse(await response.text())
+    const stdout = events.filter((e) => e.event === 'stdout')
+    expect(stdout.length).toBeGreaterThan(1)
+    expect(stdout.every((e) => e.encode === null)).toBe(true)
+    expect(stdout.map((e) => e.content).join('')).toBe(text)
+    expect(events.at(-1)).toEqual({ event: 'exit', return: 0 })
+  })
+
+  it('holds an endless run back while the reader waits, and ends it when the reader leaves', async () => {
+    const pid = server.child.pid ?? 0
+    const left = new AbortController()
+    const response = await fetch(`${server.url}/endless`, {
+      method: 'POST',
+      body: JSON.stringify({ stdout: { capture: true, encode: 'base64' }, timeout: 60 }),
+      headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      signal: left.signal,
+    })
+    const reader = response.body?.getReader()
+    expect((await reader?.read())?.done).toBe(false)
+    const before = rssMb(pid)
+    // cat /dev/zero writes GB/s: without backpressure the server would hold gigabytes by now.
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    expect(rssMb(pid) - before).toBeLessThan(48)
+    expect(descendants(pid).some((p) => p.comm === 'cat')).toBe(true)
+    left.abort()
+    await reader?.cancel().catch(() => undefined)
+    let cats = descendants(pid).filter((p) => p.comm === 'cat')
+    for (let i = 0; i < 50 && cats.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      cats = descendants(pid).filter((p) => p.comm === 'cat')
+    }
+    expect(cats).toEqual([])
+  }, 20_000)
+})

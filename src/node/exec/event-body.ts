@@ -102,6 +102,8 @@ export class DirectBody implements EventBody {
   /** Lines written before the runtime asked for the body (copies). */
   #early: Uint8Array[] = []
   #earlyBytes = 0
+  /** A write is waiting for the socket (the run is paused until it has taken the bytes). */
+  #blocked = false
   #closed = false
   #done: (() => void) | undefined
 
@@ -118,7 +120,9 @@ export class DirectBody implements EventBody {
           this.#end()
           return undefined
         }
-        if (this.#earlyBytes >= HIGH_WATER_BYTES) flow.resume()
+        // Paused while the early lines piled up: go on, unless sending them filled the socket.
+        if (this.#earlyBytes >= HIGH_WATER_BYTES && !this.#blocked) flow.resume()
+        this.#earlyBytes = 0
         return new Promise<void>((resolve) => {
           this.#done = resolve
         })
@@ -157,9 +161,13 @@ export class DirectBody implements EventBody {
       // A promise (from either) means the socket is full: pause until it has taken the bytes.
       const full = written instanceof Promise ? written : flushed instanceof Promise ? flushed : undefined
       if (full) {
+        this.#blocked = true
         this.#flow.pause()
         full.then(
-          () => this.#flow.resume(),
+          () => {
+            this.#blocked = false
+            this.#flow.resume()
+          },
           () => this.#cancel()
         )
       }

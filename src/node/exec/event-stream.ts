@@ -41,6 +41,9 @@ export function incompleteUtf8Tail(bytes: Uint8Array): number {
   return 0
 }
 
+/** The largest reused line buffer a stream keeps (longer lines get one of their own). */
+const MAX_SCRATCH_BYTES = 1024 * 1024
+
 export class EventStream {
   readonly body: ReadableStream<Uint8Array>
   readonly #format: StreamFormat
@@ -119,11 +122,16 @@ export class EventStream {
     else this.#send(name, { content: content.content, encode: content.encode })
   }
 
-  /** A buffer for one line: the reused one when the body copies, else a line of its own. */
+  /**
+   * A buffer for one line: the reused one when the body copies (up to 1 MiB, so an idle stream
+   * holds little after a burst), else a line of its own.
+   */
   #lineBuffer(size: number): Buffer {
-    if (!this.#out.copies) return Buffer.allocUnsafe(size)
+    if (!this.#out.copies || size > MAX_SCRATCH_BYTES) return Buffer.allocUnsafe(size)
     if (this.#scratch.byteLength < size)
-      this.#scratch = Buffer.allocUnsafe(Math.max(size, 2 * this.#scratch.byteLength))
+      this.#scratch = Buffer.allocUnsafe(
+        Math.min(MAX_SCRATCH_BYTES, Math.max(size, 2 * this.#scratch.byteLength))
+      )
     return this.#scratch
   }
 

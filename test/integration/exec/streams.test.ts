@@ -144,6 +144,32 @@ describe.each(RUNTIMES)('streamed runs on %s', (_name, runtime, pre) => {
     expect(events.at(-1)).toEqual({ event: 'exit', return: 0 })
   })
 
+  it('goes on after a stalled reader with every byte intact (6 MiB, base64)', async () => {
+    const input = randomBytes(6 * 1024 * 1024)
+    const response = await fetch(`${server.url}/echo`, {
+      method: 'POST',
+      body: JSON.stringify({
+        stdin: { content: input.toString('base64'), encode: 'base64' },
+        stdout: { capture: true, encode: 'base64' },
+      }),
+      headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    })
+    const reader = response.body?.getReader()
+    const parts: Uint8Array[] = []
+    const first = await reader?.read()
+    if (first?.value) parts.push(first.value)
+    // The run is paused meanwhile (the socket is full); it must resume and lose nothing.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    for (;;) {
+      const next = await reader?.read()
+      if (!next || next.done) break
+      parts.push(next.value)
+    }
+    const events = ndjson(Buffer.concat(parts).toString())
+    expect(joined(events, 'stdout', (c) => Buffer.from(c, 'base64')).equals(input)).toBe(true)
+    expect(events.at(-1)).toEqual({ event: 'exit', return: 0 })
+  }, 20_000)
+
   it('holds an endless run back while the reader waits, and ends it when the reader leaves', async () => {
     const pid = server.child.pid ?? 0
     const left = new AbortController()

@@ -5,7 +5,7 @@
  */
 
 import { type EncodedContent, encodeContent } from './encodings.ts'
-import { type BodyFlow, type EventBody, eventBody } from './event-body.ts'
+import { type EventBody, eventBody } from './event-body.ts'
 import type { OutputSpec } from './request.ts'
 import type { RunningCommand, StreamName } from './run-command.ts'
 
@@ -58,14 +58,10 @@ export class EventStream {
   /** The client went away before the exit event. */
   cancelled = false
 
-  constructor(
-    format: StreamFormat,
-    specs: Readonly<Record<StreamName, OutputSpec>>,
-    body: (flow: BodyFlow) => EventBody = eventBody
-  ) {
+  constructor(format: StreamFormat, specs: Readonly<Record<StreamName, OutputSpec>>) {
     this.#format = format
     this.#specs = specs
-    this.#out = body({
+    this.#out = eventBody({
       pause: () => this.#run?.pause(),
       resume: () => this.#run?.resume(),
       cancel: () => {

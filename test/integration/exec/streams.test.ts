@@ -1,5 +1,6 @@
 /**
- * Streamed runs over real HTTP on each runtime's own server: the events carry every byte intact
+ * Streamed runs over real HTTP on each runtime's `flowgate exec serve`, and on Bun's main listener
+ * (where @hono/node-server reads Bun's direct body through a reader): the events carry every byte intact
  * (Bun builds each line in one reused buffer), and a reader that stops holds the run back instead
  * of the server buffering its output; a reader that leaves ends the run.
  */
@@ -15,19 +16,41 @@ beforeAll(() => {
 })
 afterAll(() => fixture.remove())
 
-const RUNTIMES = [
-  ['Node', 'node', []],
-  ['Bun', 'bun', []],
-  ['Deno', 'deno', ['run', '-A']],
+/** Each runtime's `flowgate exec serve`, and Bun's main listener (`flowgate serve`, /exec). */
+const SERVERS = [
+  ['Node, exec serve', 'node', [], 'exec'],
+  ['Bun, exec serve', 'bun', [], 'exec'],
+  ['Deno, exec serve', 'deno', ['run', '-A'], 'exec'],
+  ['Bun, serve', 'bun', [], 'main'],
 ] as const
 
-async function serve(runtime: string, pre: readonly string[]): Promise<Running> {
+/** The server and the base URL of its commands. */
+async function serve(
+  runtime: string,
+  pre: readonly string[],
+  listener: 'exec' | 'main'
+): Promise<{ running: Running; base: string }> {
   const port = await freePort()
-  return startServer(`${BIN}/${runtime}`, {
-    args: [...pre, 'src/cli/main.ts', 'exec', 'serve', '--port', String(port), '--root', fixture.root],
-    env: { FLOWGATE_EXEC_AUTH: 'none' },
+  if (listener === 'exec') {
+    const running = await startServer(`${BIN}/${runtime}`, {
+      args: [...pre, 'src/cli/main.ts', 'exec', 'serve', '--port', String(port), '--root', fixture.root],
+      env: { FLOWGATE_EXEC_AUTH: 'none' },
+      port,
+    })
+    return { running, base: running.url }
+  }
+  const running = await startServer(`${BIN}/${runtime}`, {
+    args: [...pre, 'src/cli/main.ts', 'serve', '--port', String(port)],
+    env: {
+      FLOWGATE_EXEC_ENABLED: 'true',
+      FLOWGATE_EXEC_ROOT: fixture.root,
+      FLOWGATE_EXEC_AUTH: 'none',
+      FLOWGATE_AUTH_MODE: 'none',
+      FLOWGATE_TASK_PROXY_PORT: String(await freePort()),
+    },
     port,
   })
+  return { running, base: `${running.url}/exec` }
 }
 
 interface StreamEvent {
@@ -82,16 +105,17 @@ function descendants(pid: number): { pid: number; comm: string }[] {
 const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 
-describe.each(RUNTIMES)('streamed runs on %s', (_name, runtime, pre) => {
+describe.each(SERVERS)('streamed runs on %s', (_name, runtime, pre, listener) => {
   let server: Running
+  let base = ''
   beforeAll(async () => {
-    server = await serve(runtime, pre)
+    ;({ running: server, base } = await serve(runtime, pre, listener))
   }, 60_000)
   afterAll(() => server?.stop())
 
   it('carries 3 MiB of random bytes (base64, NDJSON) and stderr text intact', async () => {
     const input = randomBytes(3 * 1024 * 1024)
-    const response = await fetch(`${server.url}/echo`, {
+    const response = await fetch(`${base}/echo`, {
       method: 'POST',
       body: JSON.stringify({
         args: ['-e', 'MARK'],
@@ -113,7 +137,7 @@ describe.each(RUNTIMES)('streamed runs on %s', (_name, runtime, pre) => {
   it('keeps every event of runs that end before the body is asked for', async () => {
     // Short runs print and exit before the server starts sending: their lines wait as copies.
     const run = async () => {
-      const response = await fetch(`${server.url}/both`, {
+      const response = await fetch(`${base}/both`, {
         method: 'POST',
         body: JSON.stringify({ stdout: { capture: true }, stderr: { capture: true } }),
         headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
@@ -131,7 +155,7 @@ describe.each(RUNTIMES)('streamed runs on %s', (_name, runtime, pre) => {
 
   it('carries 2 MB of multi-byte text (server-sent events) intact, no character split', async () => {
     const text = 'aé€😀"\\\n\t'.repeat(120_000)
-    const response = await fetch(`${server.url}/echo`, {
+    const response = await fetch(`${base}/echo`, {
       method: 'POST',
       body: JSON.stringify({ stdin: { content: text }, stdout: { capture: true } }),
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -146,7 +170,7 @@ describe.each(RUNTIMES)('streamed runs on %s', (_name, runtime, pre) => {
 
   it('goes on after a stalled reader with every byte intact (6 MiB, base64)', async () => {
     const input = randomBytes(6 * 1024 * 1024)
-    const response = await fetch(`${server.url}/echo`, {
+    const response = await fetch(`${base}/echo`, {
       method: 'POST',
       body: JSON.stringify({
         stdin: { content: input.toString('base64'), encode: 'base64' },
@@ -173,7 +197,7 @@ describe.each(RUNTIMES)('streamed runs on %s', (_name, runtime, pre) => {
   it('holds an endless run back while the reader waits, and ends it when the reader leaves', async () => {
     const pid = server.child.pid ?? 0
     const left = new AbortController()
-    const response = await fetch(`${server.url}/endless`, {
+    const response = await fetch(`${base}/endless`, {
       method: 'POST',
       body: JSON.stringify({ stdout: { capture: true, encode: 'base64' }, timeout: 60 }),
       headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },

@@ -19,6 +19,9 @@ interface Seen {
 }
 const seen: Seen[] = []
 const BIG = Buffer.alloc(1024 * 1024, 'x')
+const HUGE_BYTES = 256 * 1024 * 1024
+/** Bytes of /api/huge the engine has written so far. */
+let hugeWritten = 0
 let engine: Server
 let engineUrl = ''
 
@@ -42,6 +45,19 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'application/octet-stream' })
     for (let at = 0; at < BIG.length; at += 64 * 1024) res.write(BIG.subarray(at, at + 64 * 1024))
     res.end()
+  } else if (path.startsWith('/api/huge')) {
+    // 256 MiB written only as fast as it is taken (backpressure), counting what was written.
+    hugeWritten = 0
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    const chunk = Buffer.alloc(256 * 1024, 'y')
+    const more = () => {
+      while (hugeWritten < HUGE_BYTES) {
+        hugeWritten += chunk.length
+        if (!res.write(chunk)) return void res.once('drain', more)
+      }
+      res.end()
+    }
+    more()
   } else if (path.startsWith('/api/gzip')) {
     const body = gzipSync('{"coded":true}')
     res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
@@ -268,6 +284,26 @@ describe('the Node listener serving pass-through GETs itself', () => {
       await server.close()
     }
   })
+
+  it('holds the engine back while a client stops reading a large answer, then passes all of it', async () => {
+    const { server, proxy } = await flowgate()
+    try {
+      const response = await fetch(`${proxy}/api/huge`)
+      const reader = response.body?.getReader()
+      let received = (await reader?.read())?.value?.byteLength ?? 0
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      // Socket buffers on the way may hold some (loopback's may grow to 32 MB each), not all of it.
+      expect(hugeWritten).toBeLessThan(HUGE_BYTES / 2)
+      for (;;) {
+        const next = await reader?.read()
+        if (!next || next.done) break
+        received += next.value.byteLength
+      }
+      expect(received).toBe(HUGE_BYTES)
+    } finally {
+      await server.close()
+    }
+  }, 30_000)
 
   it("passes a conditional GET through: 304 with the engine's etag and no body, as the app does", async () => {
     const { server, proxy } = await flowgate()

@@ -200,7 +200,6 @@ export class DirectBody implements EventBody {
   }
 
   #cancel(): void {
-    if (this.#closed && !this.#sink) return
     const wasOpen = !this.#closed
     this.#closed = true
     this.#sink = undefined

@@ -3,7 +3,6 @@
  * the process group, secrets in flowgate's environment never reach a command, streaming keeps
  * memory flat, every run leaves an audit line.
  */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -11,6 +10,7 @@ import {
   type FixtureRoot,
   groupEnded,
   readPids,
+  residentBytes,
   running,
 } from '../../unit/node/exec/fixture-root.ts'
 import { BIN, freePort, type Running, startServer } from '../processes.ts'
@@ -119,8 +119,7 @@ describe('flowgate serve with [exec] enabled', () => {
 
   it('streams 256 MiB of output with flat memory (RSS growth under 64 MB)', async () => {
     const pid = server.child.pid ?? 0
-    const rss = () =>
-      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024
+    const rss = () => residentBytes(pid)
     const before = rss()
     let peak = before
     const sampler = setInterval(() => {

@@ -5,9 +5,13 @@
  * of the server buffering its output; a reader that leaves ends the run.
  */
 import { randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createFixtureRoot, type FixtureRoot } from '../../unit/node/exec/fixture-root.ts'
+import {
+  createFixtureRoot,
+  descendants,
+  type FixtureRoot,
+  residentBytes,
+} from '../../unit/node/exec/fixture-root.ts'
 import { BIN, freePort, type Running, startServer } from '../processes.ts'
 
 let fixture: FixtureRoot
@@ -80,30 +84,6 @@ const sse = (text: string): StreamEvent[] =>
 
 const joined = (events: StreamEvent[], name: string, decode: (content: string) => Buffer) =>
   Buffer.concat(events.filter((e) => e.event === name).map((e) => decode(e.content ?? '')))
-
-/** Pids of every process below `pid` (children, their children, ...). */
-function descendants(pid: number): { pid: number; comm: string }[] {
-  const parents = new Map<number, { ppid: number; comm: string }>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const close = stat.lastIndexOf(')')
-      const ppid = Number(stat.slice(close + 2).split(' ')[1])
-      parents.set(Number(entry), { ppid, comm: stat.slice(stat.indexOf('(') + 1, close) })
-    } catch {
-      // ended while listed
-    }
-  }
-  const below = (parent: number): { pid: number; comm: string }[] =>
-    [...parents]
-      .filter(([, info]) => info.ppid === parent)
-      .flatMap(([child, info]) => [{ pid: child, comm: info.comm }, ...below(child)])
-  return below(pid)
-}
-
-const rssMb = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 
 describe.each(SERVERS)('streamed runs on %s', (_name, runtime, pre, listener) => {
   let server: Running
@@ -205,10 +185,10 @@ describe.each(SERVERS)('streamed runs on %s', (_name, runtime, pre, listener) =>
     })
     const reader = response.body?.getReader()
     expect((await reader?.read())?.done).toBe(false)
-    const before = rssMb(pid)
+    const before = residentBytes(pid)
     // cat /dev/zero writes GB/s: without backpressure the server would hold gigabytes by now.
     await new Promise((resolve) => setTimeout(resolve, 2000))
-    expect(rssMb(pid) - before).toBeLessThan(48)
+    expect((residentBytes(pid) - before) / 1024 ** 2).toBeLessThan(48)
     expect(descendants(pid).some((p) => p.comm === 'cat')).toBe(true)
     left.abort()
     await reader?.cancel().catch(() => undefined)

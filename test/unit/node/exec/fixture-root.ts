@@ -98,20 +98,55 @@ export function running(pid: number): boolean {
   }
 }
 
-/** Running (non-zombie) members of a process group, from /proc. */
-export function groupMembers(pgid: number): number[] {
-  const members: number[] = []
+interface ProcessEntry {
+  pid: number
+  ppid: number
+  pgid: number
+  state: string
+  comm: string
+}
+
+/** Every process in /proc (one that ends while listed is left out). */
+function processTable(): ProcessEntry[] {
+  const table: ProcessEntry[] = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) members.push(Number(entry))
+      const close = stat.lastIndexOf(')')
+      const [state = '', ppid, pgid] = stat.slice(close + 2).split(' ')
+      table.push({
+        pid: Number(entry),
+        ppid: Number(ppid),
+        pgid: Number(pgid),
+        state,
+        comm: stat.slice(stat.indexOf('(') + 1, close),
+      })
     } catch {
       // gone meanwhile
     }
   }
-  return members
+  return table
+}
+
+/** Running (non-zombie) members of a process group, from /proc. */
+export function groupMembers(pgid: number): number[] {
+  return processTable()
+    .filter((p) => p.state !== 'Z' && p.pgid === pgid)
+    .map((p) => p.pid)
+}
+
+/** Every process below `pid` (children, their children, ...), with its command name. */
+export function descendants(pid: number): { pid: number; comm: string }[] {
+  const table = processTable()
+  const below = (parent: number): { pid: number; comm: string }[] =>
+    table.filter((p) => p.ppid === parent).flatMap((p) => [{ pid: p.pid, comm: p.comm }, ...below(p.pid)])
+  return below(pid)
+}
+
+/** A process's resident set size in bytes (VmRSS). */
+export function residentBytes(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024
 }
 
 /** Waits up to `ms` for a group to have no running member. */

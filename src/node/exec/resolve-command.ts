@@ -3,9 +3,11 @@
  * root, checked by path component after resolving links; with follow_links only the final
  * component may be a link) or allow-list mode. Any miss is the same 404 that echoes only the name.
  * The checks are synchronous: a few cached-metadata syscalls cost microseconds, where each
- * fs/promises call paid a thread-pool round trip (a tenth of a run of `true`, measured).
+ * fs/promises call paid a thread-pool round trip (a tenth of a run of `true`, measured). A name
+ * with no link below the root is its own real path: an lstat per component shows it, and skips
+ * realpath (9 µs a call on Bun, a tenth of its CPU per run of `true`).
  */
-import { accessSync, constants, lstatSync, realpathSync, statSync } from 'node:fs'
+import { accessSync, constants, lstatSync, realpathSync, type Stats, statSync } from 'node:fs'
 import { isAbsolute, join, relative, sep } from 'node:path'
 import { AppError } from '../../errors.ts'
 import type { AllowedCommand, ExecSettings } from './settings.ts'
@@ -63,14 +65,35 @@ function inside(root: string, path: string): boolean {
 /** realpath(3), as fs/promises' realpath. */
 const realpath = (path: string): string => realpathSync.native(path)
 
-function executableFile(path: string): boolean {
+/** `stats`: the file's own, when already read (lstat of a path that is not a link). */
+function executableFile(path: string, stats?: Stats): boolean {
   try {
-    if (!statSync(path).isFile()) return false
+    if (!(stats ?? statSync(path)).isFile()) return false
     accessSync(path, constants.X_OK)
     return true
   } catch {
     return false
   }
+}
+
+/**
+ * The final component's lstat when no component of `name` below `root` is a link (so the
+ * candidate is its own real path: the root is real since start-up), `link` when one is (resolve
+ * it the long way), or undefined when a component is missing or an intermediate one is not a
+ * directory. Like realpath's answer, a reading at one instant.
+ */
+function walkBelow(root: string, name: string): Stats | 'link' | undefined {
+  let path = root
+  const segments = name.split('/')
+  for (const [index, segment] of segments.entries()) {
+    path = join(path, segment)
+    const stats = lstatSync(path, { throwIfNoEntry: false })
+    if (!stats) return undefined
+    if (stats.isSymbolicLink()) return 'link'
+    if (index === segments.length - 1) return stats
+    if (!stats.isDirectory()) return undefined
+  }
+  return undefined
 }
 
 /** Resolves or throws the 404 AppError. */
@@ -86,6 +109,12 @@ export async function resolveCommand(raw: string, settings: ExecSettings): Promi
   const { root } = settings
   const candidate = join(root, name)
   try {
+    const walked = walkBelow(root, name)
+    if (walked === undefined) throw commandNotFound(name, 'does not exist')
+    if (walked !== 'link') {
+      if (!executableFile(candidate, walked)) throw commandNotFound(name, 'not an executable regular file')
+      return { name, file: candidate, argv0: candidate }
+    }
     if (settings.followLinks) {
       // Only the final component may be a link: its parent must really be inside the root.
       const parent = realpath(join(candidate, '..'))

@@ -47,6 +47,10 @@ const PATHS: Array<[string, number, number]> = [
   ['a%5C..%5Cb', 404, 404],
   ['sub%2F.%2Ftool', 404, 404],
   ['sub//tool', 404, 404],
+  ['echo/x', 404, 404],
+  ['sub/nope', 404, 404],
+  ['sub', 404, 404],
+  ['sublink/nope', 404, 404],
 ]
 
 describe('command paths', () => {

@@ -23,6 +23,7 @@ import { execRequestSchema } from './request-schema.ts'
 import { resolveCommand, stripLeadingSlashes } from './resolve-command.ts'
 import { replyBody, resultBodySchema, resultPieces } from './result-body.ts'
 import { type RunResult, runCommand } from './run-command.ts'
+import type { RunRegistry } from './run-registry.ts'
 import type { ExecSettings } from './settings.ts'
 import type { Spawner } from './spawner.ts'
 
@@ -31,10 +32,8 @@ export interface ExecRoutesOptions {
   limiter: Limiter
   /** exec.max_buffered_bytes, shared by all buffered runs. */
   budget: OutputBudget
-  /** Aborted on shutdown: every running group is killed. */
-  shutdown: AbortSignal
-  /** Runs in flight, so shutdown can wait for them. */
-  inFlight: Set<Promise<unknown>>
+  /** Runs in flight: shutdown kills their groups and waits for them. */
+  runs: RunRegistry
   openapi: OpenApiRegistry
   /** `/exec` on the main listener, `` for `flowgate exec serve`. */
   prefix: string
@@ -77,16 +76,17 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
         body ??= readRequestBody(c)
         return body
       }
+      const url = new URL(c.req.url)
       const caller = await authenticate(
         {
           authorization: c.req.header('authorization'),
           origin: c.req.header('origin'),
           fetchSite: c.req.header('sec-fetch-site'),
-          hostname: new URL(c.req.url).hostname,
+          hostname: url.hostname,
           timestamp: c.req.header(TIMESTAMP_HEADER),
           signature: c.req.header(SIGNATURE_HEADER),
           method: c.req.method,
-          path: new URL(c.req.url).pathname,
+          path: url.pathname,
           body: readBody,
           nowMs: now(),
           replays,
@@ -129,8 +129,7 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
         timeoutMs: request.timeoutMs,
         killGraceMs: settings.killGraceMs,
         maxOutputBytes: events ? undefined : settings.maxOutputBytes,
-        // Two signals rather than AbortSignal.any: nothing per run stays tied to the long-lived one.
-        signals: [c.req.raw.signal, options.shutdown],
+        signals: [c.req.raw.signal],
         ...(events ? { onChunk: events.onChunk } : {}),
         ...(share
           ? { budget: { share, encode: { stdout: request.stdout.encode, stderr: request.stderr.encode } } }
@@ -141,9 +140,7 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
           ? options.streamSpawner && { spawner: options.streamSpawner }
           : options.spawner && { spawner: options.spawner }),
       })
-      const settled = run.done.catch(() => undefined)
-      options.inFlight.add(settled)
-      void settled.finally(() => options.inFlight.delete(settled))
+      options.runs.track(run)
       try {
         await run.started
       } catch (error) {

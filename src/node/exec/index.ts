@@ -10,6 +10,7 @@ import { execRoutes } from './exec-routes.ts'
 import { Limiter } from './limiter.ts'
 import { OutputBudget } from './output-budget.ts'
 import { rootWarnings } from './root-warnings.ts'
+import { RunRegistry } from './run-registry.ts'
 import { type ExecSettings, resolveExecSettings } from './settings.ts'
 import { chooseSpawnHelper } from './spawn-helper-choice.ts'
 
@@ -49,8 +50,7 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
       }
     )
   }
-  const shutdown = new AbortController()
-  const inFlight = new Set<Promise<unknown>>()
+  const runs = new RunRegistry()
   const limiter = new Limiter(settings)
   const budget = new OutputBudget(settings.maxBufferedBytes)
   const choice = chooseSpawnHelper(deps.config.exec.spawn_helper, deps.capabilities.runtime)
@@ -63,8 +63,7 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
       settings,
       limiter,
       budget,
-      shutdown: shutdown.signal,
-      inFlight,
+      runs,
       openapi: target.openapi,
       prefix: options.prefix ?? '/exec',
       // The native helper has backpressure end to end, so streams may go through it too; the Node
@@ -89,8 +88,7 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
     maxBufferedBytes: settings.maxBufferedBytes,
   })
   const stop = async () => {
-    shutdown.abort()
-    await Promise.allSettled([...inFlight])
+    await runs.closeAll()
     await helper?.stop()
   }
   return { settings, budget, stop }

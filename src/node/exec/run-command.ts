@@ -17,7 +17,7 @@ export interface RunOptions extends SpawnRequest {
   timeoutMs: number
   killGraceMs: number
   maxOutputBytes: number | undefined
-  /** Any of them aborting kills the group (client gone, shutdown). Listeners are removed at the end. */
+  /** Any of them aborting kills the group (client gone). Listeners are removed at the end. */
   signals: readonly AbortSignal[]
   /** Streaming mode: called for each chunk instead of collecting it. */
   onChunk?: (stream: StreamName, chunk: Buffer) => void

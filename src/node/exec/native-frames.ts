@@ -39,15 +39,17 @@ export function encodeRun(
   request: SpawnRequest,
   text: Readonly<Record<StreamName, boolean>>
 ): Buffer {
+  // Written in place: no Buffer per string (each is an object to collect, and costly on Bun).
   const strings = [
     request.file,
     request.argv0,
     request.cwd,
     ...request.args,
     ...Object.entries(request.env).map(([name, value]) => `${name}=${value}`),
-  ].map((text) => Buffer.from(text, 'utf8'))
+  ]
+  const lengths = strings.map((text) => Buffer.byteLength(text, 'utf8'))
   const stdin = request.stdin ?? new Uint8Array(0)
-  const size = 9 + 17 + strings.reduce((sum, s) => sum + 4 + s.byteLength, 0) + 8 + 4 + stdin.byteLength
+  const size = 9 + 17 + lengths.reduce((sum, length) => sum + 4 + length, 0) + 8 + 4 + stdin.byteLength
   if (size > MAX_REQUEST_FRAME) throw new RangeError('spawn request too large for the native helper')
   const frame = Buffer.allocUnsafe(size)
   let at = header(frame, size, REQUEST.run, id)
@@ -66,19 +68,24 @@ export function encodeRun(
   frame.writeUInt32LE(request.uid ?? OWN_UID, at + 8)
   frame.writeUInt32LE(request.gid ?? OWN_GID, at + 12)
   at += 16
-  const putString = (bytes: Uint8Array) => {
-    frame.writeUInt32LE(bytes.byteLength, at)
-    frame.set(bytes, at + 4)
-    at += 4 + bytes.byteLength
+  const putStrings = (from: number, to: number) => {
+    for (let index = from; index < to; index++) {
+      const length = lengths[index] ?? 0
+      frame.writeUInt32LE(length, at)
+      frame.write(strings[index] ?? '', at + 4, length, 'utf8')
+      at += 4 + length
+    }
   }
-  strings.slice(0, 3).forEach(putString)
+  const argsEnd = 3 + request.args.length
+  putStrings(0, 3)
   frame.writeUInt32LE(request.args.length, at)
   at += 4
-  strings.slice(3, 3 + request.args.length).forEach(putString)
-  frame.writeUInt32LE(strings.length - 3 - request.args.length, at)
+  putStrings(3, argsEnd)
+  frame.writeUInt32LE(strings.length - argsEnd, at)
   at += 4
-  strings.slice(3 + request.args.length).forEach(putString)
-  putString(stdin)
+  putStrings(argsEnd, strings.length)
+  frame.writeUInt32LE(stdin.byteLength, at)
+  frame.set(stdin, at + 4)
   return frame
 }
 
@@ -98,6 +105,14 @@ function header(frame: Buffer, size: number, type: number, id: number): number {
 /** Header bytes (length, type, id and the fixed fields) before a data or text frame's output. */
 const OUTPUT_HEADER: Readonly<Record<number, number>> = { 3: 10, 6: 14 }
 
+const EMPTY = Buffer.alloc(0)
+
+/** The bytes of the frame starting at `at` gathered before decoding: all of it, or an output frame's header. */
+function headWanted(bytes: Buffer, at: number): number {
+  const whole = 4 + bytes.readUInt32LE(at)
+  return Math.min(OUTPUT_HEADER[bytes[at + 4] ?? 0] ?? whole, whole)
+}
+
 /**
  * Splits the helper's stdout into events. Output frames are passed on in pieces as they arrive,
  * views of Node's read buffers, never reassembled: a 1 MiB run then costs no extra copy or garbage.
@@ -105,7 +120,7 @@ const OUTPUT_HEADER: Readonly<Record<number, number>> = { 3: 10, 6: 14 }
  * first piece; later pieces carry 0.
  */
 export class EventParser {
-  private head = Buffer.alloc(0)
+  private head = EMPTY
   private output: { event: HelperEvent & { type: 'data' | 'text' }; remaining: number } | undefined
   private readonly emit: (event: HelperEvent) => void
   constructor(emit: (event: HelperEvent) => void) {
@@ -129,16 +144,27 @@ export class EventParser {
         }
         continue
       }
-      // Small frames and output frame headers: gathered by copying, a few bytes at a time.
-      const known = this.head.byteLength >= 5
-      const length = known ? this.head.readUInt32LE(0) : 0
-      const want = known ? Math.min(OUTPUT_HEADER[this.head[4] ?? 0] ?? 4 + length, 4 + length) : 5
-      const take = chunk.subarray(at, at + want - this.head.byteLength)
-      at += take.byteLength
-      this.head = Buffer.concat([this.head, take])
-      if (!known || this.head.byteLength < want) continue
-      const frame = this.head.subarray(4)
-      this.head = Buffer.alloc(0)
+      let frame: Buffer
+      let length: number
+      let want = this.head.byteLength === 0 && at + 5 <= chunk.byteLength ? headWanted(chunk, at) : 0
+      if (want > 0 && at + want <= chunk.byteLength) {
+        // The usual case: the small frame (or output frame header) is whole in this chunk, and is
+        // read where it lies.
+        length = chunk.readUInt32LE(at)
+        frame = chunk.subarray(at + 4, at + want)
+        at += want
+      } else {
+        // Split across chunks: gathered by copying, a few bytes at a time.
+        const known = this.head.byteLength >= 5
+        length = known ? this.head.readUInt32LE(0) : 0
+        want = known ? headWanted(this.head, 0) : 5
+        const take = chunk.subarray(at, at + want - this.head.byteLength)
+        at += take.byteLength
+        this.head = Buffer.concat([this.head, take])
+        if (!known || this.head.byteLength < want) continue
+        frame = this.head.subarray(4)
+        this.head = EMPTY
+      }
       const event = decode(frame)
       const remaining = 4 + length - want
       if (event.type === 'text') event.frameLength = remaining

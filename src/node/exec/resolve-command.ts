@@ -76,6 +76,9 @@ function executableFile(path: string, stats?: Stats): boolean {
   }
 }
 
+/** `dir`/`name` for a clean name (nameProblem): what path.join gives, without its normalising. */
+const below = (dir: string, name: string) => (dir === sep ? `${sep}${name}` : `${dir}${sep}${name}`)
+
 /**
  * The final component's lstat when no component of `name` below `root` is a link (so the
  * candidate is its own real path: the root is real since start-up), `link` when one is (resolve
@@ -86,7 +89,7 @@ function walkBelow(root: string, name: string): Stats | 'link' | undefined {
   let path = root
   const segments = name.split('/')
   for (const [index, segment] of segments.entries()) {
-    path = join(path, segment)
+    path = below(path, segment)
     const stats = lstatSync(path, { throwIfNoEntry: false })
     if (!stats) return undefined
     if (stats.isSymbolicLink()) return 'link'
@@ -107,7 +110,7 @@ export async function resolveCommand(raw: string, settings: ExecSettings): Promi
     return { name, file: realpath(rule.path), argv0: rule.path, rule }
   }
   const { root } = settings
-  const candidate = join(root, name)
+  const candidate = below(root, name)
   try {
     const walked = walkBelow(root, name)
     if (walked === undefined) throw commandNotFound(name, 'does not exist')

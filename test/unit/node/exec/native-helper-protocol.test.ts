@@ -134,3 +134,78 @@ describe('the native helper protocol', () => {
     helper.child.stdin?.end()
   })
 })
+
+describe('the event parser', () => {
+  const stringOf = (text: string) => {
+    const bytes = Buffer.from(text)
+    const length = Buffer.alloc(4)
+    length.writeUInt32LE(bytes.byteLength)
+    return Buffer.concat([length, bytes])
+  }
+  const u32 = (value: number) => {
+    const bytes = Buffer.alloc(4)
+    bytes.writeUInt32LE(value)
+    return bytes
+  }
+  // What the helper sends for two runs: spawn, raw and text output, close, an error and a fault.
+  const stream = Buffer.concat([
+    frame(1, 7, u32(4242)),
+    frame(3, 7, Buffer.concat([Buffer.from([1]), Buffer.from('raw output ✓')])),
+    frame(6, 7, Buffer.concat([Buffer.from([2]), u32(9), Buffer.from('esc\\"aped')])),
+    frame(3, 7, Buffer.from([2])),
+    frame(4, 7, Buffer.concat([u32(3), u32(0)])),
+    frame(2, 8, Buffer.concat([stringOf('ENOENT'), stringOf('no such file')])),
+    frame(5, 0, stringOf('bad frame')),
+    frame(4, 9, Buffer.concat([u32(0xffff_ffff), u32(9)])),
+  ])
+  /** The events, with the pieces of consecutive output of one run and stream joined as text. */
+  const parse = (chunks: Buffer[]) => {
+    const seen: Array<{ event: Record<string, unknown>; pieces: Buffer[] }> = []
+    const parser = new EventParser((event) => {
+      type Loose = { chunk?: Buffer; escaped?: Buffer } & Record<string, unknown>
+      const { chunk, escaped, ...rest }: Loose = event
+      const piece = chunk ?? escaped
+      const last = seen.at(-1)
+      const same = ['type', 'id', 'stream'].every((key) => last?.event[key] === rest[key])
+      if (piece && last && same) last.pieces.push(piece)
+      else seen.push({ event: rest, pieces: piece ? [piece] : [] })
+    })
+    for (const chunk of chunks) parser.push(chunk)
+    return seen.map(({ event, pieces }) =>
+      pieces.length > 0 ? { ...event, bytes: Buffer.concat(pieces).toString() } : event
+    )
+  }
+
+  it('reads every event whole, split at every byte, and in random pieces alike', () => {
+    const whole = parse([stream])
+    expect(whole.map((event) => event.type)).toEqual([
+      'spawn',
+      'data',
+      'text',
+      'data',
+      'close',
+      'error',
+      'fault',
+      'close',
+    ])
+    expect(whole[0]).toMatchObject({ id: 7, pid: 4242 })
+    expect(whole[1]).toMatchObject({ stream: 'stdout', bytes: 'raw output ✓' })
+    expect(whole[2]).toMatchObject({ stream: 'stderr', bytes: 'esc\\"aped', bytesRead: 9, frameLength: 9 })
+    expect(whole[4]).toMatchObject({ id: 7, code: 3, signal: null })
+    expect(whole[5]).toMatchObject({ id: 8, code: 'ENOENT', message: 'no such file' })
+    expect(whole[6]).toMatchObject({ message: 'bad frame' })
+    expect(whole[7]).toMatchObject({ id: 9, code: null, signal: 9 })
+    const bytes = [...stream].map((byte) => Buffer.from([byte]))
+    expect(parse(bytes)).toEqual(whole)
+    for (let seed = 1; seed <= 50; seed++) {
+      const pieces: Buffer[] = []
+      for (let at = 0, next = seed; at < stream.byteLength; ) {
+        next = (next * 1103515245 + 12345) % 2 ** 31
+        const size = 1 + (next % 23)
+        pieces.push(stream.subarray(at, at + size))
+        at += size
+      }
+      expect(parse(pieces)).toEqual(whole)
+    }
+  })
+})

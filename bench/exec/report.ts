@@ -12,6 +12,8 @@ export interface Figure {
   p50: number
   p99: number
   errors: number
+  /** The server's CPU time (its helper included) per request, in µs; NaN when not known. */
+  cpuUs: number
 }
 
 /** A server and command measured in every round. */
@@ -44,13 +46,13 @@ function rpsOf(rows: Measured[], server: string, command: string): number {
 
 export function table(rows: Measured[]): string {
   const lines = [
-    '| server | command | requests/s | p50 ms | p99 ms | non-2xx / socket errors | requests/s per round |',
-    '|---|---|---:|---:|---:|---:|---|',
+    '| server | command | requests/s | p50 ms | p99 ms | non-2xx / socket errors | requests/s per round | server CPU µs/request |',
+    '|---|---|---:|---:|---:|---:|---|---:|',
   ]
   for (const row of rows) {
     const { runs } = row
     lines.push(
-      `| ${row.server} | ${row.command} | ${fmt(median(runs.map((r) => r.rps)))} | ${fmt(median(runs.map((r) => r.p50)), 2)} | ${fmt(median(runs.map((r) => r.p99)), 2)} | ${runs.reduce((sum, r) => sum + r.errors, 0)} | ${runs.map((r) => fmt(r.rps)).join(' / ')} |`
+      `| ${row.server} | ${row.command} | ${fmt(median(runs.map((r) => r.rps)))} | ${fmt(median(runs.map((r) => r.p50)), 2)} | ${fmt(median(runs.map((r) => r.p99)), 2)} | ${runs.reduce((sum, r) => sum + r.errors, 0)} | ${runs.map((r) => fmt(r.rps)).join(' / ')} | ${fmt(median(runs.map((r) => r.cpuUs)))} |`
     )
   }
   return lines.join('\n')

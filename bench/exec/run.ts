@@ -19,6 +19,7 @@ import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { stealMeter } from '../cpu-steal.ts'
+import { cpuMeter } from '../cpu-time.ts'
 import { buildFlowgate } from '../gateway/peers.ts'
 import { type Figure, goals, type Measured, type Streamed, streamTable, table } from './report.ts'
 import { type BenchServer, benchRoot, startFlowgate, startHttpexecBench, startWebhook } from './servers.ts'
@@ -47,6 +48,7 @@ function wrk(server: BenchServer, command: string, root: string, seconds: string
       body === undefined ? '' : 'wrk.headers["Content-Type"] = "application/json"',
     ].join('\n')
   )
+  const cpu = cpuMeter(server.pid)
   const output = execFileSync(
     'wrk',
     ['-t2', `-c${values.connections}`, `-d${seconds}s`, '--latency', '-s', script, server.url(command)],
@@ -61,6 +63,7 @@ function wrk(server: BenchServer, command: string, root: string, seconds: string
     p50: latency('50'),
     p99: latency('99'),
     errors: errors + socket,
+    cpuUs: cpu(Number(/(\d+) requests in/.exec(output)?.[1] ?? 0)),
   }
 }
 

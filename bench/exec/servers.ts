@@ -104,7 +104,7 @@ export async function startHttpexecBench(root: string): Promise<BenchServer> {
     name: 'httpexec (hypercorn)',
     url: (c) => `${server.url}/${c}`,
     body: (c) => CAPTURE[c],
-    pid: 0,
+    pid: server.pid,
     stop: server.stop,
   }
 }

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { BIN } from '../../test/integration/processes.ts'
+import { cpuMeter } from '../cpu-time.ts'
 import { CHANGING } from './definitions.ts'
 import type { BenchOptions } from './lifecycle.ts'
 import { IDENTITY, memoryMb, type Peer } from './peers.ts'
@@ -14,14 +15,17 @@ import { type WrkFigures, wrk } from './wrk.ts'
 /** pass-through; the list as the engine keeps answering it; the list changing on every call. */
 export type Scenario = 'pass' | 'list' | 'fresh'
 
+/** One round: wrk's figures and the peer's CPU µs per request (NaN when not known). */
+export type Measurement = WrkFigures & { cpuUs: number }
+
 export interface Target {
   peer: Peer
   scenario: Scenario
   rss: boolean
-  runs: WrkFigures[]
+  runs: Measurement[]
 }
 
-export interface Row extends WrkFigures {
+export interface Row extends Measurement {
   peer: string
   scenario: Scenario
   rssMb?: number
@@ -54,7 +58,9 @@ export async function measureRounds(targets: Target[], options: BenchOptions): P
   for (const target of targets) if (warmup > 0) await load(target, warmup, { connections, threads })
   for (let round = 1; round <= rounds; round++) {
     for (const target of targets) {
-      const figures = await load(target, seconds, { connections, threads })
+      const cpu = cpuMeter(target.peer.pid)
+      const wrkFigures = await load(target, seconds, { connections, threads })
+      const figures = { ...wrkFigures, cpuUs: cpu(wrkFigures.requests) }
       target.runs.push(figures)
       process.stderr.write(
         `round ${round} ${target.peer.name} ${target.scenario}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, errors ${figures.errors}, load ${loadavg()[0]?.toFixed(1)}\n`
@@ -80,6 +86,7 @@ export function summary(target: Target): Row {
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
+    cpuUs: median(runs.map((r) => r.cpuUs)),
     requests: runs.reduce((sum, r) => sum + r.requests, 0),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     perRound: runs.map((r) => Math.round(r.rps)),
@@ -96,13 +103,13 @@ export function table(rows: Row[], scenario: Scenario): string {
   const original = of('original')?.rps ?? Number.NaN
   const bare = of('bare')?.rps ?? Number.NaN
   const lines = [
-    '| peer | req/s | × original | × bare proxy | p50 ms | p99 ms | peak RSS MB | errors | req/s per round |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| peer | req/s | × original | × bare proxy | p50 ms | p99 ms | peak RSS MB | errors | req/s per round | CPU µs/request |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---:|',
   ]
   for (const row of rows.filter((r) => r.scenario === scenario)) {
     const note = scenario !== 'pass' && !row.rewrites ? ' (no rewrite)' : ''
     lines.push(
-      `| ${row.peer}${note} | ${fmt(row.rps)} | ${fmt(row.rps / original, 2)} | ${fmt(row.rps / bare, 2)} | ${fmt(row.p50, 2)} | ${fmt(row.p99, 2)} | ${row.rssMb === undefined ? '—' : fmt(row.rssMb)} | ${row.errors} | ${row.perRound.join(' / ')} |`
+      `| ${row.peer}${note} | ${fmt(row.rps)} | ${fmt(row.rps / original, 2)} | ${fmt(row.rps / bare, 2)} | ${fmt(row.p50, 2)} | ${fmt(row.p99, 2)} | ${row.rssMb === undefined ? '—' : fmt(row.rssMb)} | ${row.errors} | ${row.perRound.join(' / ')} | ${fmt(row.cpuUs)} |`
     )
   }
   return lines.join('\n')

@@ -42,6 +42,8 @@ export function ensureHttpexec(): string {
 
 export interface HttpexecServer {
   url: string
+  /** hypercorn's pid (its process group). */
+  pid: number
   stop(): Promise<void>
 }
 
@@ -74,7 +76,7 @@ export async function startHttpexec(options: { root: string; cwd: string }): Pro
     if (child.exitCode !== null) break
     try {
       await fetch(`${url}/`, { method: 'POST', signal: AbortSignal.timeout(1000) })
-      return { url, stop }
+      return { url, pid: child.pid ?? 0, stop }
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 200))
     }

@@ -1,8 +1,8 @@
 /**
- * @module CPU time (user + system) used by a server process and the live processes below it, from
- * /proc: a server's own cost per request (its spawn helper or re-executed child included; commands
- * it ran and reaped not), which background load and steal move far less than requests/s do, so
- * the reports print it beside them.
+ * @module CPU time (user + system) used by a server process and the processes below it that live
+ * through a measurement, from /proc: a server's own cost per request (its spawn helper or
+ * re-executed child included; the commands it runs not), which background load and steal move far
+ * less than requests/s do, so the reports print it beside them.
  */
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -27,8 +27,8 @@ function readStat(pid: string): { ppid: number; ticks: number } | undefined {
   }
 }
 
-/** CPU milliseconds used so far by `pid` and its live descendants; undefined without /proc or pid. */
-export function treeCpuMs(pid: number): number | undefined {
+/** CPU ticks used so far by `pid` and each live process below it; undefined without /proc or pid. */
+function treeTicks(pid: number): Map<number, number> | undefined {
   if (!(pid > 0)) return undefined
   const table = new Map<number, { ppid: number; ticks: number }>()
   try {
@@ -42,23 +42,32 @@ export function treeCpuMs(pid: number): number | undefined {
   }
   if (!table.has(pid)) return undefined
   const below = (start: number) => {
-    for (let at = start, hops = 0; at > 1 && hops < 64; hops++) {
+    for (let at = start, hops = 0; at > 0 && hops < 64; hops++) {
       if (at === pid) return true
       at = table.get(at)?.ppid ?? 0
     }
     return false
   }
-  let ticks = 0
-  for (const [other, stat] of table) if (below(other)) ticks += stat.ticks
-  return ticks * TICK_MS
+  const ticks = new Map<number, number>()
+  for (const [other, stat] of table) if (below(other)) ticks.set(other, stat.ticks)
+  return ticks
 }
 
-/** Starts measuring `pid`'s tree; the function returned gives µs of CPU per request since then. */
+/**
+ * Starts measuring `pid`'s tree; the function returned gives µs of CPU per request since then,
+ * counting the processes alive at both readings (the server, its helper or re-executed child),
+ * so commands started and reaped in between count for nothing rather than in part.
+ */
 export function cpuMeter(pid: number): (requests: number) => number {
-  const start = treeCpuMs(pid)
+  const start = treeTicks(pid)
   return (requests) => {
-    const end = treeCpuMs(pid)
-    if (start === undefined || end === undefined || !(requests > 0)) return Number.NaN
-    return ((end - start) * 1000) / requests
+    const end = treeTicks(pid)
+    if (!start || !end || !(requests > 0)) return Number.NaN
+    let ticks = 0
+    for (const [other, before] of start) {
+      const after = end.get(other)
+      if (after !== undefined) ticks += after - before
+    }
+    return (ticks * TICK_MS * 1000) / requests
   }
 }

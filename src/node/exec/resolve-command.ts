@@ -3,14 +3,15 @@
  * root, checked by path component after resolving links; with follow_links only the final
  * component may be a link) or allow-list mode. Any miss is the same 404 that echoes only the name.
  * The checks are synchronous: a few cached-metadata syscalls cost microseconds, where each
- * fs/promises call paid a thread-pool round trip (a tenth of a run of `true`, measured). A name
- * with no link below the root is its own real path: an lstat per component shows it, and skips
- * realpath (9 µs a call on Bun, a tenth of its CPU per run of `true`).
+ * fs/promises call paid a thread-pool round trip (a tenth of a run of `true`, measured). While the
+ * root path still leads to the root directory of start-up, a short name with no link below it is
+ * its own real path: a stat of the root and an lstat per component show it, and skip realpath
+ * (9 µs a call on Bun, a tenth of its CPU per run of `true`).
  */
 import { accessSync, constants, lstatSync, realpathSync, type Stats, statSync } from 'node:fs'
 import { isAbsolute, join, relative, sep } from 'node:path'
 import { AppError } from '../../errors.ts'
-import type { AllowedCommand, ExecSettings } from './settings.ts'
+import { type AllowedCommand, type ExecSettings, fileId } from './settings.ts'
 
 export interface ResolvedCommand {
   /** The requested name, leading slashes removed. */
@@ -79,20 +80,27 @@ function executableFile(path: string, stats?: Stats): boolean {
 /** `dir`/`name` for a clean name (nameProblem): what path.join gives, without its normalising. */
 const below = (dir: string, name: string) => (dir === sep ? `${sep}${name}` : `${dir}${sep}${name}`)
 
+/** Names deeper than this take the long way: the walk's lstats cost grows with depth squared. */
+const WALK_DEPTH = 8
+
 /**
- * The final component's lstat when no component of `name` below `root` is a link (so the
- * candidate is its own real path: the root is real since start-up), `link` when one is (resolve
- * it the long way), or undefined when a component is missing or an intermediate one is not a
- * directory. Like realpath's answer, a reading at one instant.
+ * The final component's lstat when the candidate is its own real path: the root path still leads
+ * to the root directory of start-up (same device and inode, so a root or parent swapped for a link
+ * elsewhere is noticed) and no component of `name` below it is a link. `resolve` when that is not
+ * shown (resolve it the long way); undefined when a component is missing or an intermediate one is
+ * not a directory. Like realpath's answer, a reading at one instant.
  */
-function walkBelow(root: string, name: string): Stats | 'link' | undefined {
-  let path = root
+function walkBelow(settings: ExecSettings, name: string): Stats | 'resolve' | undefined {
   const segments = name.split('/')
+  if (segments.length > WALK_DEPTH) return 'resolve'
+  const rootStats = statSync(settings.root, { throwIfNoEntry: false })
+  if (!rootStats || fileId(rootStats) !== settings.rootId) return 'resolve'
+  let path = settings.root
   for (const [index, segment] of segments.entries()) {
     path = below(path, segment)
     const stats = lstatSync(path, { throwIfNoEntry: false })
     if (!stats) return undefined
-    if (stats.isSymbolicLink()) return 'link'
+    if (stats.isSymbolicLink()) return 'resolve'
     if (index === segments.length - 1) return stats
     if (!stats.isDirectory()) return undefined
   }
@@ -112,9 +120,9 @@ export async function resolveCommand(raw: string, settings: ExecSettings): Promi
   const { root } = settings
   const candidate = below(root, name)
   try {
-    const walked = walkBelow(root, name)
+    const walked = walkBelow(settings, name)
     if (walked === undefined) throw commandNotFound(name, 'does not exist')
-    if (walked !== 'link') {
+    if (walked !== 'resolve') {
       if (!executableFile(candidate, walked)) throw commandNotFound(name, 'not an executable regular file')
       return { name, file: candidate, argv0: candidate }
     }

@@ -20,7 +20,10 @@ export class RunRegistry {
     run.done.then(forget, forget)
   }
 
-  /** Kills every run's group (SIGTERM, then SIGKILL) and resolves once all have ended. */
+  /**
+   * Kills every run's group (SIGTERM, then SIGKILL) and resolves once the runs known now have
+   * ended; a run tracked later is killed as it starts, not awaited.
+   */
   async closeAll(): Promise<void> {
     this.#closed = true
     const runs = [...this.#runs]

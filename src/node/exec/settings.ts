@@ -25,6 +25,11 @@ export interface ExecSettings {
   mode: 'directory' | 'allowlist'
   /** Real path of the root (directory mode). */
   root: string
+  /**
+   * The root directory's device and inode at start-up (`dev:ino`; empty in allow-list mode): while
+   * the root path still leads to it, a name with no link below it needs no realpath.
+   */
+  rootId: string
   followLinks: boolean
   commands: ReadonlyMap<string, AllowedCommand>
   workdir: string
@@ -101,13 +106,16 @@ export function resolveExecSettings(input: ExecSettingsInput): ExecSettings {
     fail('exec.root', 'set exec.root (HTTPEXEC_EXEC_ROOT) or exec.commands to enable command execution')
   }
   let root = ''
+  let rootId = ''
   if (rootSetting !== undefined) {
     try {
       root = realpathSync(resolve(input.cwd, rootSetting))
     } catch {
       fail('exec.root', `${rootSetting} does not exist`)
     }
-    if (!statSync(root).isDirectory()) fail('exec.root', `${rootSetting} is not a directory`)
+    const stats = statSync(root)
+    if (!stats.isDirectory()) fail('exec.root', `${rootSetting} is not a directory`)
+    rootId = fileId(stats)
   }
   const workdir = resolve(input.cwd, exec.workdir ?? '.')
   if (!isDirectory(workdir)) fail('exec.workdir', `${workdir} is not a directory`)
@@ -118,6 +126,7 @@ export function resolveExecSettings(input: ExecSettingsInput): ExecSettings {
   return {
     mode: commands.size > 0 ? 'allowlist' : 'directory',
     root,
+    rootId,
     followLinks: exec.follow_links ?? file.followLinks ?? false,
     commands,
     workdir,
@@ -186,4 +195,9 @@ export function isExecutableFile(path: string): boolean {
   } catch {
     return false
   }
+}
+
+/** A file's identity (`dev:ino`), as the root's is kept in ExecSettings.rootId. */
+export function fileId(stats: { dev: number; ino: number }): string {
+  return `${stats.dev}:${stats.ino}`
 }

@@ -71,6 +71,7 @@ export function createFixtureRoot(): FixtureRoot {
   symlinkSync(join(base, 'missing'), join(root, 'dangling'))
   symlinkSync(outside, join(root, 'dirlink'))
   symlinkSync(join(root, 'sub'), join(root, 'sublink'))
+  symlinkSync(join(outside, 'tool'), join(root, 'sub', 'link_out'))
   return { base, root, outside, remove: () => rmSync(base, { recursive: true, force: true }) }
 }
 

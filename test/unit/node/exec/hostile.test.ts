@@ -1,4 +1,15 @@
-import { readFileSync } from 'node:fs'
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { problemOf } from '../../app-harness.ts'
@@ -51,6 +62,9 @@ const PATHS: Array<[string, number, number]> = [
   ['sub/nope', 404, 404],
   ['sub', 404, 404],
   ['sublink/nope', 404, 404],
+  ['sub/link_out', 404, 200],
+  ['sublink/link_out', 404, 200],
+  ['a/b/c/d/e/f/g/h/i', 404, 404],
 ]
 
 describe('command paths', () => {
@@ -70,7 +84,7 @@ describe('command paths', () => {
       const response = await post(links, path)
       if (response.status !== 200) continue
       const body = (await response.json()) as { stdout: { content: string } }
-      if (path !== 'link_out') expect(body.stdout.content).not.toMatch(/outside|sibling/)
+      if (!path.endsWith('link_out')) expect(body.stdout.content).not.toMatch(/outside|sibling/)
     }
   })
 
@@ -167,6 +181,39 @@ const invalid: Array<[string, unknown, string]> = [
   ['a top-level string', 'x', '/'],
   ['a top-level false (httpexec treated falsy bodies as {})', false, '/'],
 ]
+
+describe('a root path swapped for a link after start-up', () => {
+  /** base/<dir>/root holding an executable `tool` that prints `text`. */
+  const tree = (base: string, dir: string, text: string) => {
+    mkdirSync(join(base, dir, 'root'), { recursive: true })
+    writeFileSync(join(base, dir, 'root', 'tool'), `#!/bin/sh\necho ${text}\n`)
+    chmodSync(join(base, dir, 'root', 'tool'), 0o755)
+  }
+
+  it.each([
+    ['the root itself', 'a/root'],
+    ['a directory above it', 'a'],
+  ])('runs nothing elsewhere when %s becomes a link', async (_what, swapped) => {
+    const base = realpathSync(mkdtempSync(join(tmpdir(), 'flowgate-swap-')))
+    try {
+      tree(base, 'a', 'inside')
+      tree(base, 'b', 'elsewhere')
+      for (const follow of ['false', 'true']) {
+        const app = buildExecApp(join(base, 'a', 'root'), { FLOWGATE_EXEC_FOLLOW_LINKS: follow })
+        expect((await post(app, 'tool')).status).toBe(200)
+        renameSync(join(base, swapped), join(base, `${swapped}-moved`))
+        symlinkSync(join(base, swapped.replace(/^a/, 'b')), join(base, swapped))
+        const response = await post(app, 'tool')
+        expect(response.status).toBe(404)
+        expect(await response.text()).not.toContain('elsewhere')
+        rmSync(join(base, swapped))
+        renameSync(join(base, `${swapped}-moved`), join(base, swapped))
+      }
+    } finally {
+      rmSync(base, { recursive: true, force: true })
+    }
+  })
+})
 
 describe('validation before anything runs', () => {
   it.each(invalid)('answers 400 naming the field for %s', async (_name, body, where) => {

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCommand } from '../../../../src/node/exec/run-command.ts'
 import { RunRegistry } from '../../../../src/node/exec/run-registry.ts'
-import { createFixtureRoot, type FixtureRoot } from './fixture-root.ts'
+import { createFixtureRoot, type FixtureRoot, groupEnded, readPids, running } from './fixture-root.ts'
 
 let fixture: FixtureRoot
 beforeAll(() => {
@@ -10,12 +10,12 @@ beforeAll(() => {
 })
 afterAll(() => fixture.remove())
 
-const sleeper = (seconds: string) =>
+const sleeper = (seconds: string, script = 'sleeper', env: Record<string, string> = {}) =>
   runCommand({
-    file: join(fixture.root, 'sleeper'),
-    argv0: 'sleeper',
+    file: join(fixture.root, script),
+    argv0: script,
     args: [seconds],
-    env: {},
+    env,
     cwd: fixture.root,
     stdin: undefined,
     capture: { stdout: false, stderr: false },
@@ -38,13 +38,18 @@ describe('the runs in flight', () => {
 
   it('kills every group on close and resolves only once all have ended', async () => {
     const runs = new RunRegistry()
-    const started = [sleeper('30'), sleeper('30')]
+    const pidfile = join(fixture.base, 'registry-pids')
+    // `spawner` leaves a second sleep in its group: the whole group must go.
+    const started = [sleeper('30', 'spawner', { PIDFILE: pidfile }), sleeper('30')]
     for (const run of started) runs.track(run)
     await Promise.all(started.map((run) => run.started))
+    const [leader, grandchild] = await readPids(pidfile)
     await runs.closeAll()
     expect(runs.size).toBe(0)
     const results = await Promise.all(started.map((run) => run.done))
     expect(results.map((result) => result.returnCode)).toEqual([-15, -15])
+    expect(await groupEnded(leader ?? 0)).toBe(true)
+    expect(running(grandchild ?? 0)).toBe(false)
   })
 
   it('kills a run that starts after close began', async () => {

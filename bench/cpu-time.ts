@@ -5,7 +5,7 @@
  * less than requests/s do, so the reports print it beside them.
  */
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { descendants, processTable } from '../test/integration/processes.ts'
 
 /** Milliseconds per clock tick of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const TICK_MS = (() => {
@@ -16,41 +16,13 @@ const TICK_MS = (() => {
   }
 })()
 
-function readStat(pid: string): { ppid: number; ticks: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // After "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }
-  } catch {
-    return undefined
-  }
-}
-
 /** CPU ticks used so far by `pid` and each live process below it; undefined without /proc or pid. */
 function treeTicks(pid: number): Map<number, number> | undefined {
   if (!(pid > 0)) return undefined
-  const table = new Map<number, { ppid: number; ticks: number }>()
-  try {
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue
-      const stat = readStat(name)
-      if (stat) table.set(Number(name), stat)
-    }
-  } catch {
-    return undefined
-  }
-  if (!table.has(pid)) return undefined
-  const below = (start: number) => {
-    for (let at = start, hops = 0; at > 0 && hops < 64; hops++) {
-      if (at === pid) return true
-      at = table.get(at)?.ppid ?? 0
-    }
-    return false
-  }
-  const ticks = new Map<number, number>()
-  for (const [other, stat] of table) if (below(other)) ticks.set(other, stat.ticks)
-  return ticks
+  const table = processTable()
+  const self = table.find((p) => p.pid === pid)
+  if (!self) return undefined
+  return new Map([self, ...descendants(pid, table)].map((p) => [p.pid, p.ticks]))
 }
 
 /**

@@ -1,5 +1,6 @@
 /** @module Real processes for integration tests: own process group, free loopback ports, clean stop. */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 
@@ -135,4 +136,52 @@ export function groupGone(pid: number): boolean {
   } catch {
     return true
   }
+}
+
+export interface ProcessEntry {
+  pid: number
+  ppid: number
+  pgid: number
+  state: string
+  comm: string
+  /** CPU clock ticks used so far, user plus system (utime + stime). */
+  ticks: number
+}
+
+/** Every process in /proc (one that ends while listed is left out; none off Linux). */
+export function processTable(): ProcessEntry[] {
+  const table: ProcessEntry[] = []
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc')
+  } catch {
+    return table
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const close = stat.lastIndexOf(')')
+      // After "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+      const fields = stat.slice(close + 2).split(' ')
+      table.push({
+        pid: Number(entry),
+        ppid: Number(fields[1]),
+        pgid: Number(fields[2]),
+        state: fields[0] ?? '',
+        comm: stat.slice(stat.indexOf('(') + 1, close),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      })
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return table
+}
+
+/** Every process below `pid` (children, their children, ...) in `table`. */
+export function descendants(pid: number, table: readonly ProcessEntry[] = processTable()): ProcessEntry[] {
+  const below = (parent: number): ProcessEntry[] =>
+    table.filter((p) => p.ppid === parent).flatMap((p) => [p, ...below(p.pid)])
+  return below(pid)
 }

@@ -3,7 +3,6 @@ import {
   chmodSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -12,6 +11,9 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { descendants, processTable } from '../../../integration/processes.ts'
+
+export { descendants }
 
 export interface FixtureRoot {
   /** Real path of the temporary directory holding root/, outside/, rootsibling/. */
@@ -99,50 +101,11 @@ export function running(pid: number): boolean {
   }
 }
 
-interface ProcessEntry {
-  pid: number
-  ppid: number
-  pgid: number
-  state: string
-  comm: string
-}
-
-/** Every process in /proc (one that ends while listed is left out). */
-function processTable(): ProcessEntry[] {
-  const table: ProcessEntry[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const close = stat.lastIndexOf(')')
-      const [state = '', ppid, pgid] = stat.slice(close + 2).split(' ')
-      table.push({
-        pid: Number(entry),
-        ppid: Number(ppid),
-        pgid: Number(pgid),
-        state,
-        comm: stat.slice(stat.indexOf('(') + 1, close),
-      })
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return table
-}
-
 /** Running (non-zombie) members of a process group, from /proc. */
 export function groupMembers(pgid: number): number[] {
   return processTable()
     .filter((p) => p.state !== 'Z' && p.pgid === pgid)
     .map((p) => p.pid)
-}
-
-/** Every process below `pid` (children, their children, ...), with its command name. */
-export function descendants(pid: number): { pid: number; comm: string }[] {
-  const table = processTable()
-  const below = (parent: number): { pid: number; comm: string }[] =>
-    table.filter((p) => p.ppid === parent).flatMap((p) => [{ pid: p.pid, comm: p.comm }, ...below(p.pid)])
-  return below(pid)
 }
 
 /** A process's resident set size in bytes (VmRSS). */

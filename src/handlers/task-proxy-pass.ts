@@ -13,7 +13,7 @@ import { errorResponse } from '../middleware/errors.ts'
 import type { RequestRecorder } from '../middleware/metrics.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import { bufferedBody, bufferedResponse, headerOf } from '../proxy/buffered-body.ts'
-import { type Caller, createUpstream, responseHeaders } from '../proxy/forward.ts'
+import { createUpstream, responseHeaders, upstreamError } from '../proxy/forward.ts'
 
 /** The route pattern of the pass-through (its metrics and access-log label). */
 export const PASS_THROUGH_ROUTE = '/api/*'
@@ -60,11 +60,17 @@ export interface DirectPassThrough {
   accepts(request: Request): boolean
   serve(request: Request): Promise<Response>
   /**
-   * The same for a request a runtime entry reads itself (the Node listener, node-pass-through.ts):
-   * `caller` built from it, `url` its full URL. The answer is recorded (metrics, access line) when
-   * it is returned; an answer read whole carries its bytes and header record (buffered-body.ts).
+   * For a runtime entry that makes the engine call itself (the Node listener,
+   * node-pass-through.ts): the engine's base URL (no trailing `/`) and the call's deadline.
    */
-  forward(caller: Caller): Promise<Response>
+  readonly engine: { baseUrl: string; timeoutMs: number }
+  /** Ends a request the entry served: its metrics and access line, as `serve` records them. */
+  record(ended: { requestId: string; path: string; status: number; started: number }): void
+  /**
+   * The answer to a call that failed (problem+json 502 or 504, or 499 when the client went away),
+   * logged as `serve` logs it. `signal` is asked only for an error that may be the client's abort.
+   */
+  failure(error: unknown, requestId: string, clientGone: boolean, signal: () => AbortSignal): Response
 }
 
 /** A `.` or `..` path segment, which URL parsing would resolve (and routing would see resolved). */
@@ -89,62 +95,63 @@ export function passesDirectly(method: string, url: string): boolean {
 
 export function directPassThrough(options: DirectPassThroughOptions): DirectPassThrough {
   const { config, logger } = options
+  const baseUrl = config.conductor.url.replace(/\/+$/, '')
+  const timeoutMs = config.conductor.timeout_ms
   const upstream = createUpstream({
-    baseUrl: config.conductor.url,
-    timeoutMs: config.conductor.timeout_ms,
+    baseUrl,
+    timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   })
   const accessLog = config.log.access
-  const forward = async (caller: Caller): Promise<Response> => {
-    const started = performance.now()
-    const { requestId } = caller
-    let requestLogger: Logger | undefined
-    const log = () => {
-      requestLogger ??= logger.child({ requestId })
-      return requestLogger
-    }
-    const target = rawTarget(caller.url)
-    let response: Response
-    try {
-      const answer = await upstream.callAs(caller, {
-        method: 'GET',
-        path: target.path,
-        query: target.query,
-      })
-      const out = responseHeaders(answer)
-      out['x-request-id'] = requestId
-      response = passedOn(answer, out)
-    } catch (error) {
-      response = errorResponse(error, log(), requestId, () => caller.signal)
-    }
+  const record: DirectPassThrough['record'] = ({ requestId, path, status, started }) => {
     const ms = performance.now() - started
-    options.record('GET', PASS_THROUGH_ROUTE, response.status, ms / 1000)
+    options.record('GET', PASS_THROUGH_ROUTE, status, ms / 1000)
     if (accessLog) {
-      writeAccessLine(log(), {
+      writeAccessLine(logger.child({ requestId }), {
         method: 'GET',
         route: PASS_THROUGH_ROUTE,
-        path: target.path,
-        status: response.status,
+        path,
+        status,
         ms: Math.round(ms * 10) / 10,
       })
     }
-    return response
   }
+  const failure: DirectPassThrough['failure'] = (error, requestId, clientGone, signal) =>
+    errorResponse(upstreamError(error, clientGone), logger.child({ requestId }), requestId, signal)
   return {
     accepts: (request) => passesDirectly(request.method, request.url),
-    serve(request) {
+    async serve(request) {
+      const started = performance.now()
       const headers = request.headers
-      return forward({
-        header: (name) => headers.get(name) ?? undefined,
-        requestId: requestIdFrom(headers.get('x-request-id')),
-        url: request.url,
-        // Read only by the call: the Node adapter makes the signal on first access.
-        get signal() {
-          return request.signal
-        },
-        logger,
-      })
+      const requestId = requestIdFrom(headers.get('x-request-id'))
+      const target = rawTarget(request.url)
+      let response: Response
+      try {
+        const answer = await upstream.callAs(
+          {
+            header: (name) => headers.get(name) ?? undefined,
+            requestId,
+            url: request.url,
+            // Read only by the call: the Node adapter makes the signal on first access.
+            get signal() {
+              return request.signal
+            },
+            logger,
+          },
+          { method: 'GET', path: target.path, query: target.query }
+        )
+        const out = responseHeaders(answer)
+        out['x-request-id'] = requestId
+        response = passedOn(answer, out)
+      } catch (error) {
+        // callAs has already mapped the engine's failures (AppError); a client gone stays its abort.
+        response = errorResponse(error, logger.child({ requestId }), requestId, () => request.signal)
+      }
+      record({ requestId, path: target.path, status: response.status, started })
+      return response
     },
-    forward,
+    engine: { baseUrl, timeoutMs },
+    record,
+    failure,
   }
 }

@@ -91,15 +91,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const url = new URL(`${base}${call.path}${search === '' ? '' : `?${search}`}`)
       // A plain record: the header names are known lower-case ones, and a Headers object would
       // only be taken apart again by the forwarder.
-      const headers: Record<string, string> = {}
-      for (const name of REQUEST_HEADERS) {
-        const value = caller.header(name)
-        if (value !== undefined) headers[name] = value
-      }
-      headers['x-request-id'] = caller.requestId
-      const incoming = caller.url
-      headers['x-forwarded-proto'] = incoming.slice(0, incoming.indexOf(':'))
-      headers['x-forwarded-host'] = caller.header('host') ?? new URL(incoming).host
+      const headers = outboundHeaders(caller)
       let body: BodyInit | null = null
       if (call.json !== undefined) {
         body = JSON.stringify(call.json)
@@ -131,23 +123,58 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         return releasedAtEnd(response, release)
       } catch (error) {
         release()
-        if (caller.signal.aborted) throw error
-        if (error instanceof Error && error.name === 'TimeoutError') {
-          throw new AppError('FG_ERR_UPSTREAM_TIMEOUT', { cause: error })
-        }
-        throw new AppError('FG_ERR_UPSTREAM_UNAVAILABLE', { cause: error })
+        throw upstreamError(error, caller.signal.aborted)
       }
     },
   }
   return upstream
 }
 
+/**
+ * The headers a call sends: the allow-listed client headers, the request id and x-forwarded-*
+ * (a plain record: the names are known lower-case ones, and a Headers object would only be taken
+ * apart again by the forwarder).
+ */
+export function outboundHeaders(
+  caller: Pick<Caller, 'header' | 'requestId' | 'url'>
+): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const name of REQUEST_HEADERS) {
+    const value = caller.header(name)
+    if (value !== undefined) headers[name] = value
+  }
+  headers['x-request-id'] = caller.requestId
+  const incoming = caller.url
+  headers['x-forwarded-proto'] = incoming.slice(0, incoming.indexOf(':'))
+  headers['x-forwarded-host'] = caller.header('host') ?? new URL(incoming).host
+  return headers
+}
+
+/**
+ * What a failed call throws: the error itself when the client went away (the request ends with
+ * 499), else 504 for a deadline (a `TimeoutError`) and 502 for anything else.
+ */
+export function upstreamError(error: unknown, clientGone: boolean): unknown {
+  if (clientGone) return error
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return new AppError('FG_ERR_UPSTREAM_TIMEOUT', { cause: error })
+  }
+  return new AppError('FG_ERR_UPSTREAM_UNAVAILABLE', { cause: error })
+}
+
 /** The engine's response headers a client may see (a plain record: cheaper to build and to send). */
 export function responseHeaders(response: Response): Record<string, string> {
+  return allowedResponseHeaders((name) => headerOf(response, name))
+}
+
+/** The same from any header lookup (a runtime's own answer object). */
+export function allowedResponseHeaders(
+  lookup: (name: string) => string | null | undefined
+): Record<string, string> {
   const headers: Record<string, string> = {}
   for (const name of RESPONSE_HEADERS) {
-    const value = headerOf(response, name)
-    if (value !== null) headers[name] = value
+    const value = lookup(name)
+    if (value !== null && value !== undefined) headers[name] = value
   }
   return headers
 }

@@ -76,7 +76,7 @@ export function toResponse(
 }
 
 /** Decodes a content-coded answer as fetch does (RFC 9110 §8.4); other codings pass as they are. */
-function decoded(res: IncomingMessage): Readable {
+export function decoded(res: IncomingMessage): Readable {
   const coding = res.headers['content-encoding']?.trim().toLowerCase()
   const decoder =
     coding === 'gzip' || coding === 'x-gzip'

@@ -30,6 +30,8 @@ export interface NodeFetchOptions {
 
 export interface NodeFetch {
   fetch: typeof fetch
+  /** The keep-alive agent `fetch` uses for a protocol (`http:` or `https:`), for callers that make their own requests. */
+  agent(protocol: string): HttpAgent
   /** Destroys the agents' sockets (shutdown). */
   close(): void
 }
@@ -91,6 +93,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
 
   return {
     fetch: nodeFetch as typeof fetch,
+    agent: (protocol) => (protocol === 'https:' ? https : http),
     close() {
       http.destroy()
       https.destroy()
@@ -196,7 +199,8 @@ function send(attempt: Attempt, agent: HttpAgent): Promise<Response> {
   })
 }
 
-function isReset(error: unknown): boolean {
+/** A connection reset or broken pipe: what a keep-alive socket the server closed gives on reuse. */
+export function isReset(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code
   return code === 'ECONNRESET' || code === 'EPIPE'
 }

@@ -1,22 +1,26 @@
 /**
  * @module The task proxy's direct pass-through at the Node listener: a body-less GET that
- * `passesDirectly` is served from node:http's own request and response, without the Request,
- * signal and Response objects @hono/node-server builds for every request (on Node they were most
- * of what flowgate cost over a bare proxy; docs/PERFORMANCE.md). The rules are the portable ones —
- * `DirectPassThrough.forward` (header allow-lists, request id, deadline, the client's abort, error
- * answers, metrics, access line) — only the reading of the request and the writing of the answer
- * are Node's here. Everything else goes to the app as before.
+ * `passesDirectly` is served from node:http's own request and response and sent to the engine
+ * with node:http itself (node-engine-get.ts), without the Request, signal, fetch and Response
+ * objects that the adapter and the portable path build for every request (on Node they were most
+ * of what flowgate cost over a bare proxy; docs/PERFORMANCE.md). The rules are the portable ones,
+ * shared with `DirectPassThrough.serve`: the header allow-lists both ways (forward.ts), the request
+ * id, the deadline and the client's abort, which answers are read whole (node-fetch-response.ts),
+ * the error answers, metrics and access line (`DirectPassThrough.failure` and `record`). Everything
+ * else goes to the app as before.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Agent, IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline, Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { TLSSocket } from 'node:tls'
 import { AppError, problemResponse } from '../errors.ts'
-import { type DirectPassThrough, passesDirectly } from '../handlers/task-proxy-pass.ts'
+import { type DirectPassThrough, passesDirectly, rawTarget } from '../handlers/task-proxy-pass.ts'
 import type { Logger } from '../lib/logger.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import { bufferedBody, keptHeaders } from '../proxy/buffered-body.ts'
-import type { Caller } from '../proxy/forward.ts'
+import { allowedResponseHeaders, outboundHeaders } from '../proxy/forward.ts'
+import { type EngineCall, engineGet, engineOrigin } from './node-engine-get.ts'
+import { bufferable, decoded, NULL_BODY, SMALL_BODY } from './node-fetch-response.ts'
 
 /** Serves `req` when it takes the direct path and returns true; false leaves it to the app. */
 export type NodeDirect = (req: IncomingMessage, res: ServerResponse) => boolean
@@ -30,7 +34,13 @@ const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*$/
 /** A Host header that is a name or an address, with an optional port: nothing URL parsing would read as path. */
 const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 
-export function nodePassThrough(direct: DirectPassThrough, logger: Logger): NodeDirect {
+export function nodePassThrough(
+  direct: DirectPassThrough,
+  logger: Logger,
+  agentFor: (protocol: string) => Agent
+): NodeDirect {
+  const origin = engineOrigin(direct.engine.baseUrl, agentFor)
+  const { timeoutMs } = direct.engine
   return (req, res) => {
     const target = req.url ?? ''
     const host = req.headers.host ?? ''
@@ -39,50 +49,120 @@ export function nodePassThrough(direct: DirectPassThrough, logger: Logger): Node
     const scheme = (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http'
     const url = `${scheme}://${host}${target}`
     if (!passesDirectly(req.method ?? '', url)) return false
-    const caller = callerOf(req, res, url, logger)
-    direct
-      .forward(caller)
-      .then((response) => writeResponse(res, response))
-      .catch((error: unknown) => {
-        // forward answers every failure of the call itself; this is an answer Node refuses to
-        // write (an engine status outside 100-999, say): a 500 problem, and the process goes on.
-        logger.error('direct pass-through could not answer', { requestId: caller.requestId, error })
-        if (res.headersSent) {
-          res.destroy()
+    passThrough(req, res, url, target)
+    return true
+  }
+
+  function passThrough(req: IncomingMessage, res: ServerResponse, url: string, target: string): void {
+    const started = performance.now()
+    const incoming = req.headers
+    const inboundId = incoming['x-request-id']
+    const requestId = requestIdFrom(typeof inboundId === 'string' ? inboundId : undefined)
+    const path = rawTarget(url).path
+    const headers = outboundHeaders({ header: (name) => single(incoming[name]), requestId, url })
+    const answered = (status: number) => direct.record({ requestId, path, status, started })
+    const failed = (error: Error, clientGone: boolean) => {
+      const response = direct.failure(error, requestId, clientGone, () => AbortSignal.abort(error))
+      answered(response.status)
+      writeResponse(res, response)
+    }
+    const call = engineGet(origin, target, headers, timeoutMs, res, {
+      failed,
+      answer(answer) {
+        const status = answer.statusCode ?? 502
+        const out = allowedResponseHeaders((name) => single(answer.headers[name]))
+        out['x-request-id'] = requestId
+        const length = answer.headers['content-length']
+        if (length !== undefined && answer.headers['content-encoding'] === undefined) {
+          out['content-length'] = length
+        }
+        if (bufferable(answer, 'GET', SMALL_BODY)) {
+          readWhole(answer, Number(length), call, (bytes) => {
+            call.finished()
+            if (writeHead(res, status, out, requestId)) {
+              res.end(bytes)
+              answered(status)
+            } else answered(500)
+          })
           return
         }
-        writeResponse(res, problemResponse(new AppError('FG_ERR_INTERNAL'), caller.requestId))
-      })
-    return true
+        if (!writeHead(res, status, out, requestId)) {
+          answered(500)
+          call.finished()
+          answer.destroy()
+          return
+        }
+        answered(status)
+        if (NULL_BODY.has(status)) {
+          answer.resume()
+          call.finished()
+          res.end()
+          return
+        }
+        // Backpressure both ways; the deadline or the client gone cuts the engine's body (see
+        // engineGet), a body failing mid-answer cuts the connection (the status is already sent).
+        pipeline(decoded(answer), res, () => call.finished())
+      },
+    })
+  }
+
+  /**
+   * Writes the status and headers; a status Node refuses (outside 100-999, say) gets a 500 problem
+   * instead, and the process goes on. False when the answer was replaced so.
+   */
+  function writeHead(
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string>,
+    requestId: string
+  ) {
+    try {
+      res.writeHead(status, headers)
+      return true
+    } catch (error) {
+      logger.error('direct pass-through could not answer', { requestId, error })
+      writeResponse(res, problemResponse(new AppError('FG_ERR_INTERNAL'), requestId))
+      return false
+    }
   }
 }
 
-function callerOf(req: IncomingMessage, res: ServerResponse, url: string, logger: Logger): Caller {
-  const headers = req.headers
-  let signal: AbortSignal | undefined
-  return {
-    header(name) {
-      const value = headers[name]
-      return Array.isArray(value) ? value.join(', ') : value
-    },
-    requestId: requestIdFrom(
-      typeof headers['x-request-id'] === 'string' ? headers['x-request-id'] : undefined
-    ),
-    url,
-    // Made on first access (the call asks once): aborted when the connection closes before the
-    // answer has been written, as the adapter's request signal is.
-    get signal() {
-      if (!signal) {
-        const controller = new AbortController()
-        signal = controller.signal
-        res.once('close', () => {
-          if (!res.writableFinished) controller.abort(new DOMException('The client went away', 'AbortError'))
+/** A header as one string (node:http keeps only Set-Cookie as a list; a list is joined as Headers does). */
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
+/**
+ * Reads an answer of announced `length` into one buffer as it arrives (no list of chunks kept
+ * beside the whole); fewer bytes than announced, an error or the call cut fail the call instead.
+ */
+function readWhole(
+  answer: IncomingMessage,
+  length: number,
+  call: EngineCall,
+  whole: (bytes: Uint8Array) => void
+): void {
+  const bytes = new Uint8Array(length)
+  let filled = 0
+  answer.on('data', (chunk: Buffer) => {
+    bytes.set(chunk.subarray(0, length - filled), filled)
+    filled += chunk.byteLength
+  })
+  answer.once('end', () => {
+    if (filled === length) whole(bytes)
+    else
+      call.fail(
+        new TypeError('fetch failed', {
+          cause: new Error(`the engine sent ${filled} of ${length} announced bytes`),
         })
-      }
-      return signal
-    },
-    logger,
-  }
+      )
+  })
+  answer.once('error', (error) => call.fail(new TypeError('fetch failed', { cause: error })))
+  answer.once('aborted', () =>
+    call.fail(
+      new TypeError('fetch failed', { cause: new Error('the engine closed the connection mid-answer') })
+    )
+  )
 }
 
 /**

@@ -65,7 +65,7 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
         config.task_proxy.host,
         config.task_proxy.port,
         logger,
-        nodePassThrough(proxyApp.direct, proxyApp.logger)
+        nodePassThrough(proxyApp.direct, proxyApp.logger, forwarder.agent)
       )
       proxy = { listener, stop: () => registry.stop() }
       logger.info('task proxy listening', { url: listener.url })

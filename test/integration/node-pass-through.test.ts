@@ -31,7 +31,8 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   res.on('close', () => {
     if (!res.writableFinished) entry.cut = true
   })
-  const path = decodeURIComponent(entry.url)
+  // An engine URL with a path (`/conductor`) reaches the same routes.
+  const path = decodeURIComponent(entry.url).replace(/^\/conductor\//, '/')
   if (path.startsWith('/api/tasks/queue/size')) {
     res.writeHead(200, {
       'content-type': 'application/json',
@@ -62,6 +63,16 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
     const body = gzipSync('{"coded":true}')
     res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
     res.end(body)
+  } else if (path.startsWith('/api/short')) {
+    // 3 of 10 announced bytes, then the connection drops.
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '10' })
+    res.write('{"a', () => res.destroy())
+  } else if (path.startsWith('/api/stalled-small')) {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '10' })
+    res.write('{"a')
+  } else if (path.startsWith('/api/stalled-stream')) {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    res.write(Buffer.alloc(1024, 'z'))
   } else if (path.startsWith('/api/none')) {
     res.writeHead(204)
     res.end()
@@ -74,7 +85,7 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
       res.end('{}')
     }
   }
-  // Anything else (/api/hold) never answers.
+  // Anything else (/api/hold) never answers; the stalled ones never finish.
 }
 
 beforeAll(async () => {
@@ -141,7 +152,7 @@ async function directOnly(): Promise<{ port: number; close: () => Promise<void> 
     registry: staticTenants(['acme']),
     fetch: forwarder.fetch,
   })
-  const direct = nodePassThrough(app.direct, logger)
+  const direct = nodePassThrough(app.direct, logger, forwarder.agent)
   const server = createServer((req, res) => {
     if (direct(req, res)) return
     res.writeHead(299)
@@ -367,6 +378,94 @@ describe('the Node listener serving pass-through GETs itself', () => {
       expect((await response.json()) as unknown).toMatchObject({ code: 'FG_ERR_UPSTREAM_UNAVAILABLE' })
     } finally {
       await down.server.close()
+    }
+  })
+
+  it('fails an answer shorter than announced with 502, and one stalled past the deadline with 504', async () => {
+    const { server, lines, proxy } = await flowgate({ FLOWGATE_CONDUCTOR_TIMEOUT_MS: '300' })
+    try {
+      seen.length = 0
+      const short = await fetch(`${proxy}/api/short`)
+      expect(short.status).toBe(502)
+      expect((await short.json()) as unknown).toMatchObject({ code: 'FG_ERR_UPSTREAM_UNAVAILABLE' })
+      const stalled = await fetch(`${proxy}/api/stalled-small`)
+      expect(stalled.status).toBe(504)
+      expect((await stalled.json()) as unknown).toMatchObject({ code: 'FG_ERR_UPSTREAM_TIMEOUT' })
+      await waitFor(() => seen[1]?.cut === true)
+      expect(accessLines(lines).map((line) => line.status)).toEqual([502, 504])
+      expect(await count(proxy, 504)).toBe(1)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('cuts a streaming answer at the deadline, and the engine call when the worker leaves mid-answer', async () => {
+    const { server, proxy } = await flowgate({ FLOWGATE_CONDUCTOR_TIMEOUT_MS: '300' })
+    try {
+      seen.length = 0
+      const late = await fetch(`${proxy}/api/stalled-stream`)
+      expect(late.status).toBe(200)
+      await expect(late.arrayBuffer()).rejects.toThrow()
+      await waitFor(() => seen[0]?.cut === true)
+    } finally {
+      await server.close()
+    }
+    const { server: second, proxy: other } = await flowgate()
+    try {
+      seen.length = 0
+      const controller = new AbortController()
+      const leaving = await fetch(`${other}/api/stalled-stream`, { signal: controller.signal })
+      await leaving.body?.getReader().read()
+      controller.abort()
+      await waitFor(() => seen[0]?.cut === true)
+    } finally {
+      await second.close()
+    }
+  })
+
+  it('sends to an engine URL with a path and credentials as the app does', async () => {
+    const withPath = `${engineUrl.replace('//', '//flow:p%40ss@')}/conductor/`
+    const { server, proxy } = await flowgate({ FLOWGATE_CONDUCTOR_URL: withPath })
+    try {
+      seen.length = 0
+      const direct = await fetch(`${proxy}/api/tasks/queue/sizes?taskType=x`, { headers: CLIENT })
+      const routed = await fetch(`${proxy}/api/tasks/queue/size%73?taskType=x`, { headers: CLIENT })
+      expect([direct.status, routed.status]).toEqual([200, 200])
+      const [toDirect, toRouted] = seen
+      expect(toDirect?.url).toBe('/conductor/api/tasks/queue/sizes?taskType=x')
+      expect(toDirect?.headers.authorization).toBe(`Basic ${Buffer.from('flow:p@ss').toString('base64')}`)
+      expect(toDirect?.headers).toEqual(toRouted?.headers)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('sends again, once, a call whose kept-alive connection the engine had closed', async () => {
+    // An engine that answers the first request on each connection and drops the connection at the second.
+    let connections = 0
+    const dropping = netServer((socket) => {
+      connections++
+      let requests = 0
+      socket.on('data', () => {
+        requests++
+        if (requests > 1) socket.destroy()
+        else socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}')
+      })
+    })
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve))
+    const { server, proxy } = await flowgate({
+      FLOWGATE_CONDUCTOR_URL: `http://127.0.0.1:${(dropping.address() as AddressInfo).port}`,
+    })
+    try {
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${proxy}/api/tasks/queue/sizes`)
+        expect([i, response.status, await response.text()]).toEqual([i, 200, '{}'])
+      }
+      // Each call after the first found its kept connection dropped and went on a new one.
+      expect(connections).toBe(3)
+    } finally {
+      await server.close()
+      await new Promise((resolve) => dropping.close(resolve))
     }
   })
 

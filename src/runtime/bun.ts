@@ -3,6 +3,7 @@
  * Run with `bun src/runtime/bun.ts`, or compile with `bun build --compile`. Configuration comes
  * from FLOWGATE_CONFIG or ./flowgate.toml and the environment.
  */
+import { bunPassThrough } from './bun-pass-through.ts'
 import { nativeApps } from './native-start.ts'
 
 function start(): void {
@@ -13,8 +14,15 @@ function start(): void {
     Bun.serve({ hostname: host, port, fetch, maxRequestBodySize: Number.MAX_SAFE_INTEGER })
   const server = serve(config.server.host, config.server.port, flowgate.app.fetch)
   logger.info('listening', { url: `http://${server.hostname}:${server.port}`, runtime: 'bun' })
-  const proxyServer = proxy
-    ? serve(config.task_proxy.host, config.task_proxy.port, proxy.app.app.fetch)
+  // The task proxy's body-less pass-through GETs go to the engine over Bun's own sockets.
+  const direct = proxy && bunPassThrough(proxy.app.direct, proxy.app.logger)
+  const proxyFetch = proxy?.app.app.fetch
+  const proxyServer = proxyFetch
+    ? serve(
+        config.task_proxy.host,
+        config.task_proxy.port,
+        (request) => direct?.serve(request) ?? proxyFetch(request)
+      )
     : undefined
   if (proxyServer)
     logger.info('task proxy listening', { url: `http://${proxyServer.hostname}:${proxyServer.port}` })
@@ -29,6 +37,7 @@ function start(): void {
     Promise.race([Promise.all([server.stop(false), proxyServer?.stop(false)]), deadline]).then(() => {
       server.stop(true)
       proxyServer?.stop(true)
+      direct?.close()
       logger.info('stopped')
       process.exit(0)
     })

@@ -2,7 +2,7 @@
  * @module What the native Bun and Deno entries share: configuration (exit 2 on a bad setting),
  * the user-facing app and, when enabled, the task proxy app with its tenant registry.
  */
-import { createApp, createTaskProxyApp, type FlowgateApp } from '../app.ts'
+import { createApp, createTaskProxyApp, type FlowgateApp, type TaskProxyApp } from '../app.ts'
 import type { Config } from '../config/schema.ts'
 import { ConfigError } from '../config/sources.ts'
 import { createLogger, type Logger } from '../lib/logger.ts'
@@ -17,7 +17,7 @@ export interface NativeApps {
   logger: Logger
   flowgate: FlowgateApp
   /** Present when task_proxy.enabled. */
-  proxy?: { app: FlowgateApp; registry: TenantRegistry }
+  proxy?: { app: TaskProxyApp; registry: TenantRegistry }
 }
 
 /** Builds the apps, or prints the configuration problems and exits 2. */

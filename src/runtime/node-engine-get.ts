@@ -13,6 +13,7 @@ import {
   type ServerResponse,
 } from 'node:http'
 import { request as httpsRequest } from 'node:https'
+import { engineUrl } from './engine-url.ts'
 import { isReset } from './node-fetch.ts'
 
 /** The engine's base URL taken apart once, as node:http's request options want it. */
@@ -28,20 +29,17 @@ export interface EngineOrigin {
 }
 
 export function engineOrigin(baseUrl: string, agentFor: (protocol: string) => Agent): EngineOrigin {
-  const url = new URL(baseUrl)
+  const url = engineUrl(baseUrl)
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new Error(`the engine URL must be http or https, not ${url.protocol}`)
   }
   return {
     request: url.protocol === 'https:' ? httpsRequest : httpRequest,
     agent: agentFor(url.protocol),
-    hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    hostname: url.hostname,
     port: url.port,
-    prefix: url.pathname.replace(/\/+$/, ''),
-    auth:
-      url.username || url.password
-        ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
-        : undefined,
+    prefix: url.prefix,
+    auth: url.credentials,
   }
 }
 

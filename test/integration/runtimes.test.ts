@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,8 +15,16 @@ interface Entry {
   gracefulExit: boolean
 }
 
+/** A stand-in engine for the task proxy's pass-through: what reached it last. */
+let engine: Server
+let engineUrl = ''
+let engineSaw: { url: string; headers: IncomingHttpHeaders } | undefined
+/** Read through a call: TypeScript would keep the narrowing of the reset before the request. */
+const lastSeen = () => engineSaw
+
 /** The task proxy listens on the next port (checked free by the test). */
 const env = (port: number) => ({
+  FLOWGATE_CONDUCTOR_URL: engineUrl,
   FLOWGATE_SERVER_PORT: String(port),
   FLOWGATE_TASK_PROXY_PORT: String(port + 1),
   FLOWGATE_TASK_PROXY_TENANTS: 'acme,globex',
@@ -85,7 +95,14 @@ const entries: Entry[] = [
   },
 ]
 
-beforeAll(() => {
+beforeAll(async () => {
+  engine = createServer((req, res) => {
+    engineSaw = { url: req.url ?? '', headers: req.headers }
+    res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'engine=1' })
+    res.end('{"GLOBAL___notify":3}')
+  })
+  await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve))
+  engineUrl = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`
   binaryDir = mkdtempSync(join(tmpdir(), 'flowgate-bin-'))
   const build = spawnSync(
     join(BIN, 'bun'),
@@ -115,8 +132,10 @@ describe('the conformance cases inside a Bun single binary', () => {
   })
 })
 
-afterAll(() => {
+afterAll(async () => {
   rmSync(binaryDir, { recursive: true, force: true })
+  engine.closeAllConnections()
+  await new Promise((resolve) => engine.close(resolve))
 })
 
 describe.each(entries.map((entry) => ({ ...entry, label: entry.label ?? entry.runtime })))(
@@ -149,6 +168,21 @@ describe.each(entries.map((entry) => ({ ...entry, label: entry.label ?? entry.ru
             status: 'ready',
             checks: [{ name: 'tenants', ok: true }],
           })
+          // A worker's pass-through GET, as the entry serves it (its own engine client on Node and Bun).
+          engineSaw = undefined
+          const passed = await fetch(
+            `http://127.0.0.1:${port + 1}/api/tasks/queue/sizes?taskType=GLOBAL___notify`,
+            {
+              headers: { authorization: 'Bearer worker-secret', 'x-request-id': 'worker-1' },
+            }
+          )
+          expect(passed.status).toBe(200)
+          expect(await passed.text()).toBe('{"GLOBAL___notify":3}')
+          expect(passed.headers.get('x-request-id')).toBe('worker-1')
+          expect(passed.headers.get('set-cookie')).toBeNull()
+          expect(lastSeen()?.url).toBe('/api/tasks/queue/sizes?taskType=GLOBAL___notify')
+          expect(lastSeen()?.headers.authorization).toBeUndefined()
+          expect(lastSeen()?.headers['x-forwarded-host']).toBe(`127.0.0.1:${port + 1}`)
         }
       } finally {
         const result = await server.stop('SIGTERM')

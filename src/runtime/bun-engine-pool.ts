@@ -1,0 +1,383 @@
+/**
+ * @module The Bun entry's client for the task proxy's direct pass-through (bun-pass-through.ts):
+ * body-less GETs to a plain-http engine over a pool of `Bun.connect` keep-alive sockets, with the
+ * answer read by http1-response-reader.ts. Bun's fetch spends about a third more CPU per call
+ * than this on the engine's small answers (docs/PERFORMANCE.md), and a worker fleet's pass-through
+ * is mostly such calls. Per call: a deadline (a `TimeoutError`), the caller's abort signal, one
+ * retry when a kept-alive socket turns out closed before any byte of the answer came; an answer
+ * of known length up to `readWhole` bytes is read whole, any other streams with backpressure (the
+ * socket is paused while the reader is behind). A socket is reused only after an answer read
+ * whole that allows it; anything odd closes it.
+ */
+import type { Socket } from 'bun'
+import { type AnswerHead, AnswerReader } from './http1-response-reader.ts'
+
+export interface EngineAnswer {
+  status: number
+  headers: Record<string, string>
+  /** The whole body (announced length up to `readWhole`, or none), or a stream of it. */
+  body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>
+}
+
+export interface EnginePoolOptions {
+  hostname: string
+  port: number
+  /** The Host header sent. */
+  host: string
+  /** Sockets open at once (busy and idle); further calls wait for one. */
+  maxSockets?: number
+  /** Idle sockets kept; an idle one is closed after `idleMs`. */
+  maxIdle?: number
+  idleMs?: number
+  /** Answers of known length up to this size are read whole. */
+  readWhole?: number
+}
+
+export interface EnginePool {
+  /** Sends `GET target` (the request target: path and query) with `headers` (lower-case names, no Host). */
+  get(
+    target: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    signal?: AbortSignal
+  ): Promise<EngineAnswer>
+  /** Closes every socket; calls in flight fail. */
+  close(): void
+}
+
+interface Connection {
+  socket: Socket<Connection> | undefined
+  call: Call | undefined
+  /** Whether it has carried an answer before (a failure before any answer byte is then retried). */
+  reused: boolean
+  idleTimer: ReturnType<typeof setTimeout> | undefined
+}
+
+interface Call {
+  request: string
+  /** The socket it is on, once it has one. */
+  connection: Connection | undefined
+  /** What is left to write once the socket drains. */
+  unwritten: Uint8Array | undefined
+  reader: AnswerReader
+  /** Whether any answer byte arrived. */
+  answered: boolean
+  retried: boolean
+  timer: ReturnType<typeof setTimeout>
+  signal: AbortSignal | undefined
+  onAbort: () => void
+  /** Settles the call's promise (once): with the answer, or with an error. */
+  resolve(answer: EngineAnswer): void
+  reject(error: unknown): void
+  settled: boolean
+  /** The body being streamed, once the head said so. */
+  stream: ReadableStreamDefaultController<Uint8Array> | undefined
+  /** The body being read whole. */
+  whole: { bytes: Uint8Array<ArrayBuffer>; filled: number } | undefined
+  head: AnswerHead | undefined
+  keepAlive: boolean
+  /** Set when the answer is over (read, failed or abandoned). */
+  over: boolean
+}
+
+const encoder = new TextEncoder()
+/** Bytes that would end or split a line of the request head. */
+const UNSAFE = /[\r\n\0]/
+
+export function createEnginePool(options: EnginePoolOptions): EnginePool {
+  const maxSockets = options.maxSockets ?? 256
+  const maxIdle = options.maxIdle ?? 64
+  const idleMs = options.idleMs ?? 4_000
+  const readWhole = options.readWhole ?? 64 * 1024
+  const idle: Connection[] = []
+  const waiting: Array<{ resolve(connection: Connection): void; reject(error: unknown): void }> = []
+  const open = new Set<Connection>()
+  let closed = false
+
+  const handlers = {
+    data(socket: Socket<Connection>, data: Buffer) {
+      const connection = socket.data
+      const call = connection.call
+      if (!call || call.over) {
+        // Bytes nobody asked for: the connection is out of step.
+        socket.terminate()
+        return
+      }
+      call.answered = true
+      try {
+        // Bytes past the end of the answer: the engine is out of step, the socket goes (even if
+        // the answer's end already gave it back to the pool).
+        if (call.reader.push(data) < data.byteLength) socket.terminate()
+      } catch (error) {
+        failCall(connection, call, new TypeError('fetch failed', { cause: error }))
+        socket.terminate()
+      }
+    },
+    drain(socket: Socket<Connection>) {
+      const call = socket.data.call
+      if (call?.unwritten) writeRest(socket, call)
+    },
+    close(socket: Socket<Connection>, error?: Error) {
+      dropped(socket.data, error)
+    },
+    error(socket: Socket<Connection>, error: Error) {
+      dropped(socket.data, error)
+    },
+    end(socket: Socket<Connection>) {
+      // The engine closed its side: `close` follows, which ends a body read until close, retries
+      // a call on a stale kept socket, or fails it.
+      socket.terminate()
+    },
+    connectError(socket: Socket<Connection>, error: Error) {
+      dropped(socket.data, error)
+    },
+  }
+
+  /** The socket is gone: a call on it fails (or is sent again, once, if it was a stale kept socket). */
+  function dropped(connection: Connection, error: Error | undefined) {
+    if (!open.delete(connection)) return
+    clearTimeout(connection.idleTimer)
+    const at = idle.indexOf(connection)
+    if (at !== -1) idle.splice(at, 1)
+    const call = connection.call
+    connection.call = undefined
+    if (call && !call.over) {
+      if (connection.reused && !call.answered && !call.retried && !call.signal?.aborted) {
+        call.retried = true
+        call.unwritten = undefined
+        assign(call)
+      } else {
+        try {
+          call.reader.end()
+        } catch (cause) {
+          failCall(connection, call, new TypeError('fetch failed', { cause: error ?? cause }))
+        }
+      }
+    }
+    wakeWaiter()
+  }
+
+  /** A place freed: the first waiting call gets a new socket (or the error of making one). */
+  function wakeWaiter() {
+    const next = waiting.shift()
+    if (next) connect().then(next.resolve, next.reject)
+  }
+
+  function connect(): Promise<Connection> {
+    const connection: Connection = { socket: undefined, call: undefined, reused: false, idleTimer: undefined }
+    open.add(connection)
+    return Bun.connect<Connection>({
+      hostname: options.hostname,
+      port: options.port,
+      data: connection,
+      socket: handlers,
+    }).then(
+      (socket) => {
+        connection.socket = socket
+        socket.setNoDelay(true)
+        return connection
+      },
+      (error: unknown) => {
+        if (open.delete(connection)) wakeWaiter()
+        throw error
+      }
+    )
+  }
+
+  /** An idle socket, a new one, or a place in the queue. */
+  function acquire(): Promise<Connection> {
+    if (closed)
+      return Promise.reject(new TypeError('fetch failed', { cause: new Error('the client is closed') }))
+    const connection = idle.pop()
+    if (connection) {
+      clearTimeout(connection.idleTimer)
+      return Promise.resolve(connection)
+    }
+    if (open.size < maxSockets) return connect()
+    return new Promise((resolve, reject) => {
+      waiting.push({ resolve, reject })
+    })
+  }
+
+  function release(connection: Connection) {
+    connection.call = undefined
+    connection.reused = true
+    const socket = connection.socket
+    if (!socket || closed) {
+      socket?.terminate()
+      return
+    }
+    // A streamed body may have left it paused (backpressure); the next answer must flow.
+    socket.resume()
+    const next = waiting.shift()
+    if (next) {
+      next.resolve(connection)
+      return
+    }
+    if (idle.length >= maxIdle) {
+      socket.terminate()
+      return
+    }
+    idle.push(connection)
+    connection.idleTimer = setTimeout(() => socket.terminate(), idleMs)
+  }
+
+  function assign(call: Call) {
+    acquire().then(
+      (connection) => {
+        if (call.over) {
+          release(connection)
+          return
+        }
+        // Closed while it was being handed over: another one.
+        if (!open.has(connection)) {
+          assign(call)
+          return
+        }
+        connection.call = call
+        call.connection = connection
+        call.reader = readerFor(connection, call)
+        const socket = connection.socket as Socket<Connection>
+        const bytes = encoder.encode(call.request)
+        const written = socket.write(bytes)
+        if (written < bytes.byteLength) call.unwritten = bytes.subarray(Math.max(0, written))
+      },
+      (error: unknown) => failCall(undefined, call, new TypeError('fetch failed', { cause: error }))
+    )
+  }
+
+  function writeRest(socket: Socket<Connection>, call: Call) {
+    const rest = call.unwritten as Uint8Array
+    const written = socket.write(rest)
+    call.unwritten = written < rest.byteLength ? rest.subarray(Math.max(0, written)) : undefined
+  }
+
+  function readerFor(connection: Connection, call: Call): AnswerReader {
+    return new AnswerReader({
+      head(head) {
+        call.head = head
+        call.keepAlive = head.keepAlive
+        const length = head.headers['content-length']
+        const known =
+          length !== undefined && head.headers['transfer-encoding'] === undefined ? Number(length) : undefined
+        if (head.status === 204 || head.status === 304 || (known !== undefined && known <= readWhole)) {
+          call.whole = { bytes: new Uint8Array(known ?? 0), filled: 0 }
+          return
+        }
+        const socket = connection.socket
+        const body = new ReadableStream<Uint8Array>(
+          {
+            start(controller) {
+              call.stream = controller
+            },
+            pull() {
+              socket?.resume()
+            },
+            cancel() {
+              // The reader went away: the rest of the answer is not read, so the socket goes too.
+              finishCall(call)
+              socket?.terminate()
+            },
+          },
+          { highWaterMark: 64 * 1024, size: (chunk) => chunk?.byteLength ?? 0 }
+        )
+        settle(call, { status: head.status, headers: head.headers, body })
+      },
+      body(bytes) {
+        if (call.whole) {
+          call.whole.bytes.set(bytes, call.whole.filled)
+          call.whole.filled += bytes.byteLength
+        } else if (call.stream) {
+          // A copy: the socket's bytes may not outlive this call on every Bun version.
+          call.stream.enqueue(bytes.slice())
+          if ((call.stream.desiredSize ?? 0) <= 0) connection.socket?.pause()
+        }
+      },
+      done() {
+        const head = call.head as AnswerHead
+        if (call.whole) settle(call, { status: head.status, headers: head.headers, body: call.whole.bytes })
+        else call.stream?.close()
+        const reuse = call.keepAlive && !call.over
+        finishCall(call)
+        if (reuse) release(connection)
+        else connection.socket?.terminate()
+      },
+    })
+  }
+
+  function settle(call: Call, answer: EngineAnswer) {
+    if (call.settled) return
+    call.settled = true
+    call.resolve(answer)
+  }
+
+  /** The answer is over: the deadline and the abort no longer apply. */
+  function finishCall(call: Call) {
+    if (call.over) return
+    call.over = true
+    clearTimeout(call.timer)
+    call.signal?.removeEventListener('abort', call.onAbort)
+  }
+
+  /** Fails a call: its promise if still pending, else its body stream; its socket is not reused. */
+  function failCall(connection: Connection | undefined, call: Call, error: unknown) {
+    if (call.over) return
+    finishCall(call)
+    if (connection) connection.call = undefined
+    if (!call.settled) {
+      call.settled = true
+      call.reject(error)
+    } else call.stream?.error(error)
+  }
+
+  return {
+    get(target, headers, timeoutMs, signal) {
+      signal?.throwIfAborted()
+      let head = `GET ${target} HTTP/1.1\r\nhost: ${options.host}\r\n`
+      for (const name in headers) {
+        const value = headers[name] as string
+        // The runtime's own parser lets no line break into a header; checked again, as fetch does.
+        if (UNSAFE.test(value) || UNSAFE.test(name)) throw new TypeError(`invalid header ${name}`)
+        head += `${name}: ${value}\r\n`
+      }
+      if (UNSAFE.test(target)) throw new TypeError('invalid request target')
+      return new Promise<EngineAnswer>((resolve, reject) => {
+        const call: Call = {
+          request: `${head}\r\n`,
+          connection: undefined,
+          unwritten: undefined,
+          reader: undefined as unknown as AnswerReader,
+          answered: false,
+          retried: false,
+          timer: undefined as unknown as ReturnType<typeof setTimeout>,
+          signal,
+          onAbort: () => cut(signal?.reason),
+          resolve,
+          reject,
+          settled: false,
+          stream: undefined,
+          whole: undefined,
+          head: undefined,
+          keepAlive: false,
+          over: false,
+        }
+        const cut = (reason: unknown) => {
+          const connection = call.connection
+          failCall(connection, call, reason)
+          connection?.socket?.terminate()
+        }
+        call.timer = setTimeout(
+          () => cut(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+          timeoutMs
+        )
+        signal?.addEventListener('abort', call.onAbort, { once: true })
+        assign(call)
+      })
+    },
+    close() {
+      closed = true
+      for (const connection of open) connection.socket?.terminate()
+      for (const next of waiting.splice(0)) next.reject(new Error('the client is closed'))
+    },
+  }
+}

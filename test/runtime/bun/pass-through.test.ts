@@ -1,0 +1,491 @@
+/**
+ * The task proxy's direct pass-through on Bun (bun-pass-through.ts over bun-engine-pool.ts),
+ * against real engines on loopback: a node:http one for the usual answers, raw sockets for the
+ * odd ones. Each answer is compared with the one hono's route gives through Bun's fetch.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { type AddressInfo, type Server as NetServer, createServer as netServer, type Socket } from 'node:net'
+import { gzipSync } from 'node:zlib'
+import { createTaskProxyApp } from '../../../src/app.ts'
+import { resolveConfig } from '../../../src/config/resolve.ts'
+import { createLogger } from '../../../src/lib/logger.ts'
+import { staticTenants } from '../../../src/lib/tenant-registry.ts'
+import type { EnginePoolOptions } from '../../../src/runtime/bun-engine-pool.ts'
+import { bunPassThrough } from '../../../src/runtime/bun-pass-through.ts'
+
+interface Seen {
+  url: string
+  headers: IncomingMessage['headers']
+  cut: boolean
+}
+const seen: Seen[] = []
+const BIG = Buffer.alloc(1024 * 1024, 'x')
+const HUGE_BYTES = 256 * 1024 * 1024
+let hugeWritten = 0
+let engine: Server
+let engineUrl = ''
+/** Connections the engine has open right now, and the most at once. */
+let openNow = 0
+let openMost = 0
+
+function answer(req: IncomingMessage, res: ServerResponse): void {
+  const entry: Seen = { url: req.url ?? '', headers: req.headers, cut: false }
+  seen.push(entry)
+  res.on('close', () => {
+    if (!res.writableFinished) entry.cut = true
+  })
+  const path = decodeURIComponent(entry.url).replace(/^\/conductor\//, '/')
+  if (path.startsWith('/api/tasks/queue/size')) {
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': '21',
+      etag: '"7"',
+      'set-cookie': 'engine=1',
+      server: 'Jetty',
+    })
+    res.end('{"GLOBAL___notify":3}')
+  } else if (path.startsWith('/api/slow')) {
+    setTimeout(() => res.end('{}'), 100)
+  } else if (path.startsWith('/api/big')) {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    for (let at = 0; at < BIG.length; at += 64 * 1024) res.write(BIG.subarray(at, at + 64 * 1024))
+    res.end()
+  } else if (path.startsWith('/api/huge')) {
+    hugeWritten = 0
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    const chunk = Buffer.alloc(256 * 1024, 'y')
+    const more = () => {
+      while (hugeWritten < HUGE_BYTES) {
+        hugeWritten += chunk.length
+        if (!res.write(chunk)) return void res.once('drain', more)
+      }
+      res.end()
+    }
+    more()
+  } else if (path.startsWith('/api/gzip')) {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+    res.end(gzipSync('{"coded":true}'))
+  } else if (path.startsWith('/api/none')) {
+    res.writeHead(204)
+    res.end()
+  } else if (path.startsWith('/api/cached')) {
+    if (req.headers['if-none-match'] === '"v1"') {
+      res.writeHead(304, { etag: '"v1"' })
+      res.end()
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json', etag: '"v1"', 'content-length': '2' })
+      res.end('{}')
+    }
+  } else if (path.startsWith('/api/short')) {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '10' })
+    res.write('{"a', () => res.destroy())
+  } else if (path.startsWith('/api/stalled-small')) {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '10' })
+    res.write('{"a')
+  } else if (path.startsWith('/api/stalled-stream')) {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    res.write(Buffer.alloc(1024, 'z'))
+  }
+  // Anything else (/api/hold) never answers; the stalled ones never finish.
+}
+
+beforeAll(async () => {
+  engine = createServer(answer)
+  engine.on('connection', (socket) => {
+    openNow++
+    openMost = Math.max(openMost, openNow)
+    socket.on('close', () => openNow--)
+  })
+  await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve))
+  engineUrl = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  engine.closeAllConnections()
+  await new Promise((resolve) => engine.close(resolve))
+})
+
+const CLIENT = {
+  accept: 'application/json',
+  authorization: 'Bearer worker-secret',
+  cookie: 'session=1',
+  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  'x-request-id': 'worker-req-1',
+}
+
+/** The task proxy on Bun.serve as bun.ts serves it, its log lines, and how to stop it. */
+function flowgate(env: Record<string, string> = {}, pool: Partial<EnginePoolOptions> = {}) {
+  const lines: Array<Record<string, unknown>> = []
+  const { config } = resolveConfig({
+    env: {
+      FLOWGATE_CONDUCTOR_URL: engineUrl,
+      FLOWGATE_TASK_PROXY_TENANTS: 'acme',
+      FLOWGATE_LOG_ACCESS: 'true',
+      ...env,
+    },
+  })
+  const logger = createLogger({ level: 'debug', sink: (line) => lines.push(JSON.parse(line)) })
+  const app = createTaskProxyApp({
+    config,
+    logger,
+    capabilities: { runtime: 'bun', childProcess: true, fs: true, webSocketServer: false },
+    registry: staticTenants(['acme']),
+  })
+  const direct = bunPassThrough(app.direct, app.logger, pool)
+  if (!direct) throw new Error('no Bun pass-through for an http engine')
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: (request) => direct.serve(request) ?? app.app.fetch(request),
+  })
+  return {
+    proxy: `http://127.0.0.1:${server.port}`,
+    lines,
+    async close() {
+      await server.stop(true)
+      direct.close()
+    },
+  }
+}
+
+const headersOf = (response: Response) => {
+  const { date: _date, ...rest } = Object.fromEntries(response.headers)
+  return rest
+}
+const accessLines = (lines: Array<Record<string, unknown>>) =>
+  lines.filter((line) => line.msg === 'request').map(({ time: _time, path: _path, ms: _ms, ...rest }) => rest)
+const count = async (proxy: string, status: number) => {
+  const text = await (await fetch(`${proxy}/metrics`)).text()
+  const line = text
+    .split('\n')
+    .find((l) => l.includes('_count{') && l.includes('route="/api/*"') && l.includes(`status="${status}"`))
+  return Number(line?.split(' ').at(-1) ?? 0)
+}
+/** The path with its first letter after `/api/` %-encoded: hono routes it, the direct path does not. */
+function encodedFirst(path: string): string {
+  const at = '/api/'.length
+  return `${path.slice(0, at)}%${path.charCodeAt(at).toString(16)}${path.slice(at + 1)}`
+}
+async function waitFor(condition: () => boolean, ms = 3_000): Promise<void> {
+  const until = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time')
+    await Bun.sleep(20)
+  }
+}
+/** A raw engine: `reply` gets each connection's requests (as text) and writes what it likes. */
+async function rawEngine(reply: (socket: Socket, request: string, nth: number) => void) {
+  let connections = 0
+  const server: NetServer = netServer((socket) => {
+    connections++
+    let nth = 0
+    socket.on('data', (data) => reply(socket, data.toString('latin1'), ++nth))
+    socket.on('error', () => {})
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  }
+}
+
+describe('the Bun pass-through', () => {
+  it('answers as the app does: status, body, headers, access line, metrics; only allowed headers reach the engine', async () => {
+    const { proxy, lines, close } = flowgate()
+    try {
+      seen.length = 0
+      const direct = await fetch(`${proxy}/api/tasks/queue/sizes?taskType=x`, { headers: CLIENT })
+      const routed = await fetch(`${proxy}/api/tasks/queue/size%73?taskType=x`, { headers: CLIENT })
+      expect(direct.status).toBe(200)
+      expect(await direct.text()).toBe(await routed.text())
+      expect(headersOf(direct)).toEqual(headersOf(routed))
+      expect(direct.headers.get('x-request-id')).toBe('worker-req-1')
+      expect(direct.headers.get('set-cookie')).toBeNull()
+      const [toDirect, toRouted] = seen
+      expect(toDirect?.url).toBe('/api/tasks/queue/sizes?taskType=x')
+      expect(toDirect?.headers).toEqual({
+        host: new URL(engineUrl).host,
+        accept: CLIENT.accept,
+        traceparent: CLIENT.traceparent,
+        'x-request-id': 'worker-req-1',
+        'x-forwarded-proto': 'http',
+        'x-forwarded-host': new URL(proxy).host,
+      })
+      // Bun's fetch adds its own (user-agent, accept-encoding, connection); the rest is the same.
+      const { host: _host, ...forwarded } = toDirect?.headers ?? {}
+      expect(toRouted?.headers).toMatchObject(forwarded)
+      const [first, second] = accessLines(lines)
+      expect(first).toEqual(second)
+      expect(first).toMatchObject({ level: 'info', route: '/api/*', status: 200, listener: 'task-proxy' })
+      expect(await count(proxy, 200)).toBe(2)
+      const fresh = await fetch(`${proxy}/api/tasks/queue/sizes`)
+      expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+      expect(seen.at(-1)?.headers['x-request-id']).toBe(fresh.headers.get('x-request-id') ?? '')
+    } finally {
+      await close()
+    }
+  })
+
+  it('streams a large answer, decodes a coded one and passes body-less ones, as the app does', async () => {
+    const { proxy, close } = flowgate()
+    try {
+      for (const [path, headers] of [
+        ['/api/big', CLIENT],
+        ['/api/gzip', CLIENT],
+        ['/api/none', CLIENT],
+        ['/api/cached', { ...CLIENT, 'if-none-match': '"v1"' }],
+        ['/api/cached', CLIENT],
+      ] as const) {
+        const direct = await fetch(`${proxy}${path}`, { headers })
+        const routed = await fetch(`${proxy}${encodedFirst(path)}`, { headers })
+        const [a, b] = [Buffer.from(await direct.arrayBuffer()), Buffer.from(await routed.arrayBuffer())]
+        expect([path, direct.status]).toEqual([path, routed.status])
+        expect(a.equals(b)).toBe(true)
+        expect(headersOf(direct)).toEqual(headersOf(routed))
+      }
+      expect(Buffer.from(await (await fetch(`${proxy}/api/big`)).arrayBuffer()).equals(BIG)).toBe(true)
+      expect(await (await fetch(`${proxy}/api/gzip`)).json()).toEqual({ coded: true })
+    } finally {
+      await close()
+    }
+  })
+
+  it('holds the engine back while a client stops reading a large answer, then passes all of it', async () => {
+    const { proxy, close } = flowgate()
+    try {
+      const response = await fetch(`${proxy}/api/huge`)
+      const reader = response.body?.getReader()
+      let received = (await reader?.read())?.value?.byteLength ?? 0
+      await Bun.sleep(1500)
+      expect(hugeWritten).toBeLessThan(HUGE_BYTES / 2)
+      for (;;) {
+        const next = await reader?.read()
+        if (!next || next.done) break
+        received += next.value.byteLength
+      }
+      expect(received).toBe(HUGE_BYTES)
+    } finally {
+      await close()
+    }
+  }, 30_000)
+
+  it('reads chunked answers and answers delimited by the connection closing', async () => {
+    const raw = await rawEngine((socket, request) => {
+      if (request.startsWith('GET /api/chunked')) {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n')
+        socket.write('5;x=1\r\nhello\r\n')
+        setTimeout(() => socket.write('7\r\n, world\r\n0\r\nx-sum: 1\r\n\r\n'), 20)
+      } else {
+        socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the end')
+      }
+    })
+    const { proxy, close } = flowgate({ FLOWGATE_CONDUCTOR_URL: raw.url })
+    try {
+      for (let i = 0; i < 2; i++) {
+        const chunked = await fetch(`${proxy}/api/chunked`)
+        expect([chunked.status, await chunked.text()]).toEqual([200, 'hello, world'])
+        expect(chunked.headers.get('content-type')).toBe('text/plain')
+      }
+      // The chunked answers left their connection open for the next call.
+      expect(raw.connections()).toBe(1)
+      for (let i = 0; i < 2; i++) {
+        const closing = await fetch(`${proxy}/api/closing`)
+        expect([closing.status, await closing.text()]).toEqual([200, 'until the end'])
+      }
+      // Each answer read until close took its connection with it: the second needed a new one.
+      expect(raw.connections()).toBe(2)
+    } finally {
+      await close()
+      await raw.close()
+    }
+  })
+
+  it('fails a short answer with 502, and a small answer stalled past the deadline with 504', async () => {
+    const { proxy, lines, close } = flowgate({ FLOWGATE_CONDUCTOR_TIMEOUT_MS: '300' })
+    try {
+      seen.length = 0
+      const short = await fetch(`${proxy}/api/short`)
+      expect(short.status).toBe(502)
+      expect(short.headers.get('content-type')).toContain('application/problem+json')
+      expect((await short.json()) as unknown).toMatchObject({ code: 'FG_ERR_UPSTREAM_UNAVAILABLE' })
+      const stalled = await fetch(`${proxy}/api/stalled-small`)
+      expect(stalled.status).toBe(504)
+      expect((await stalled.json()) as unknown).toMatchObject({ code: 'FG_ERR_UPSTREAM_TIMEOUT' })
+      const held = await fetch(`${proxy}/api/hold`)
+      expect(held.status).toBe(504)
+      await waitFor(() => seen[1]?.cut === true && seen[2]?.cut === true)
+      expect(accessLines(lines).map((line) => line.status)).toEqual([502, 504, 504])
+      expect(await count(proxy, 504)).toBe(2)
+    } finally {
+      await close()
+    }
+  })
+
+  it('answers 502 for an engine that is down or answers what is not HTTP, 500 for a status out of range', async () => {
+    const odd = await rawEngine((socket, request) => {
+      if (request.startsWith('GET /api/garbage')) socket.end('SSH-2.0-OpenSSH\r\n\r\n')
+      else socket.end('HTTP/1.1 700 Odd\r\ncontent-length: 2\r\n\r\nok')
+    })
+    const { proxy, lines, close } = flowgate({ FLOWGATE_CONDUCTOR_URL: odd.url })
+    try {
+      const garbage = await fetch(`${proxy}/api/garbage`)
+      expect(garbage.status).toBe(502)
+      expect((await garbage.json()) as unknown).toMatchObject({ code: 'FG_ERR_UPSTREAM_UNAVAILABLE' })
+      const outOfRange = await fetch(`${proxy}/api/odd`, { headers: CLIENT })
+      expect(outOfRange.status).toBe(500)
+      expect((await outOfRange.json()) as unknown).toMatchObject({
+        code: 'FG_ERR_INTERNAL',
+        requestId: 'worker-req-1',
+      })
+      expect(lines.some((line) => line.msg === 'direct pass-through could not answer')).toBe(true)
+      expect((await fetch(`${proxy}/healthz`)).status).toBe(200)
+    } finally {
+      await close()
+      await odd.close()
+    }
+    const port = odd.url.split(':').at(-1)
+    const down = flowgate({ FLOWGATE_CONDUCTOR_URL: `http://127.0.0.1:${port}` })
+    try {
+      const response = await fetch(`${down.proxy}/api/tasks/queue/sizes`)
+      expect(response.status).toBe(502)
+      expect((await response.json()) as unknown).toMatchObject({ code: 'FG_ERR_UPSTREAM_UNAVAILABLE' })
+    } finally {
+      await down.close()
+    }
+  })
+
+  it('cuts a streaming answer at the deadline, and the engine call when the worker leaves', async () => {
+    const slow = flowgate({ FLOWGATE_CONDUCTOR_TIMEOUT_MS: '300' })
+    try {
+      seen.length = 0
+      const late = await fetch(`${slow.proxy}/api/stalled-stream`)
+      expect(late.status).toBe(200)
+      await expect(late.arrayBuffer()).rejects.toThrow()
+      await waitFor(() => seen[0]?.cut === true)
+    } finally {
+      await slow.close()
+    }
+    const { proxy, lines, close } = flowgate()
+    try {
+      seen.length = 0
+      const midAnswer = new AbortController()
+      const leaving = await fetch(`${proxy}/api/stalled-stream`, { signal: midAnswer.signal })
+      await leaving.body?.getReader().read()
+      midAnswer.abort()
+      await waitFor(() => seen[0]?.cut === true)
+      const beforeAnswer = new AbortController()
+      const call = fetch(`${proxy}/api/hold`, { signal: beforeAnswer.signal }).catch(() => 'aborted')
+      await waitFor(() => seen.length === 2)
+      beforeAnswer.abort()
+      expect(await call).toBe('aborted')
+      await waitFor(() => seen[1]?.cut === true)
+      await waitFor(() => accessLines(lines).length === 2)
+      expect(accessLines(lines)[1]).toMatchObject({ status: 499 })
+      expect(lines.filter((line) => line.level === 'error')).toEqual([])
+    } finally {
+      await close()
+    }
+  })
+
+  it('sends to an engine URL with a path and credentials as the Node forwarder does', async () => {
+    const withPath = `${engineUrl.replace('//', '//flow:p%40ss@')}/conductor/`
+    const { proxy, close } = flowgate({ FLOWGATE_CONDUCTOR_URL: withPath })
+    try {
+      seen.length = 0
+      const direct = await fetch(`${proxy}/api/tasks/queue/sizes?taskType=x`, { headers: CLIENT })
+      expect(direct.status).toBe(200)
+      expect(seen[0]?.url).toBe('/conductor/api/tasks/queue/sizes?taskType=x')
+      expect(seen[0]?.headers.authorization).toBe(`Basic ${Buffer.from('flow:p@ss').toString('base64')}`)
+    } finally {
+      await close()
+    }
+  })
+
+  it('sends again, once, a call whose kept-alive connection the engine had closed', async () => {
+    const dropping = await rawEngine((socket, _request, nth) => {
+      if (nth > 1) socket.destroy()
+      else socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}')
+    })
+    const { proxy, close } = flowgate({ FLOWGATE_CONDUCTOR_URL: dropping.url })
+    try {
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${proxy}/api/tasks/queue/sizes`)
+        expect([i, response.status, await response.text()]).toEqual([i, 200, '{}'])
+      }
+      expect(dropping.connections()).toBe(3)
+    } finally {
+      await close()
+      await dropping.close()
+    }
+    // An engine that closes idle connections after 50 ms: the next call finds its socket gone.
+    const brief = createServer((_req, res) => res.end('{}'))
+    brief.keepAliveTimeout = 50
+    await new Promise<void>((resolve) => brief.listen(0, '127.0.0.1', resolve))
+    const later = flowgate({
+      FLOWGATE_CONDUCTOR_URL: `http://127.0.0.1:${(brief.address() as AddressInfo).port}`,
+    })
+    try {
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${later.proxy}/api/tasks/queue/sizes`)
+        expect([i, response.status, await response.text()]).toEqual([i, 200, '{}'])
+        await Bun.sleep(200)
+      }
+    } finally {
+      await later.close()
+      await new Promise((resolve) => brief.close(resolve))
+    }
+  })
+
+  it('drops a connection on which the engine sent more than the answer, and answers from a new one', async () => {
+    const twice = await rawEngine((socket) => {
+      socket.write(
+        'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nextra'
+      )
+    })
+    const { proxy, close } = flowgate({ FLOWGATE_CONDUCTOR_URL: twice.url })
+    try {
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(`${proxy}/api/tasks/queue/sizes`)
+        expect([i, response.status, await response.text()]).toEqual([i, 200, '{}'])
+      }
+      expect(twice.connections()).toBe(2)
+    } finally {
+      await close()
+      await twice.close()
+    }
+  })
+
+  it('fails every waiting call at once with 502 when the engine is down, not at the deadline', async () => {
+    const gone = await rawEngine(() => {})
+    await gone.close()
+    const { proxy, close } = flowgate(
+      { FLOWGATE_CONDUCTOR_URL: gone.url, FLOWGATE_CONDUCTOR_TIMEOUT_MS: '4000' },
+      { maxSockets: 2 }
+    )
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 8 }, () => fetch(`${proxy}/api/tasks/queue/sizes`).then((r) => r.status))
+      )
+      expect(statuses).toEqual(Array(8).fill(502))
+    } finally {
+      await close()
+    }
+  })
+
+  it('keeps to its socket limit: further calls wait for a socket and are all answered', async () => {
+    const { proxy, close } = flowgate({}, { maxSockets: 2 })
+    try {
+      engine.closeAllConnections()
+      await waitFor(() => openNow === 0)
+      openMost = 0
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => fetch(`${proxy}/api/slow`).then((r) => r.status))
+      )
+      expect(answers).toEqual(Array(10).fill(200))
+      expect(openMost).toBe(2)
+    } finally {
+      await close()
+    }
+  })
+})

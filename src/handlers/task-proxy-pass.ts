@@ -77,18 +77,40 @@ export interface DirectPassThrough {
 const DOT_SEGMENT = /\/\.\.?(?:\/|$)/
 
 /**
+ * A request target made only of characters that reach routing unchanged (RFC 3986 unreserved and
+ * sub-delims, `:@/?`): no `%`, `#`, backslash, space or non-ASCII byte, which URL parsing would
+ * decode, drop or rewrite (a runtime may hand them on raw: Bun keeps a `#` in `request.url`).
+ */
+const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*$/
+/** An authority that is a name or an address with an optional port: nothing URL parsing would read as path. */
+const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+
+/**
+ * Whether a Host header is plain (see PLAIN_HOST). An entry that has the header checks it too: a
+ * URL built from an odd one (`h/api/x?`) can look plain while its path is not the one sent.
+ */
+export function plainHost(host: string | null | undefined): boolean {
+  return host !== null && host !== undefined && PLAIN_HOST.test(host)
+}
+const SCHEME = /^https?:\/\//
+
+/**
  * The rule of `accepts`, on a method and a full URL: the path as sent must be the one routing
- * would see, so nothing that URL parsing changes (`%`, `//`, a backslash, dot segments).
+ * would see, so nothing that URL parsing changes (`%`, `#`, `//`, a backslash, dot segments, an
+ * odd Host that would make the URL relative or move its path).
  */
 export function passesDirectly(method: string, url: string): boolean {
   if (method !== 'GET') return false
+  const scheme = SCHEME.exec(url)
+  if (!scheme) return false
+  const pathAt = url.indexOf('/', scheme[0].length)
+  if (pathAt === -1 || !PLAIN_HOST.test(url.slice(scheme[0].length, pathAt))) return false
   const { path } = rawTarget(url)
   return (
+    PLAIN_TARGET.test(url.slice(pathAt)) &&
     path.startsWith('/api/') &&
     !path.startsWith('/api/tasks/poll') &&
-    !path.includes('%') &&
     !path.includes('//') &&
-    !path.includes('\\') &&
     !DOT_SEGMENT.test(path)
   )
 }

@@ -146,11 +146,14 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
         call.retried = true
         call.unwritten = undefined
         assign(call)
+      } else if (error) {
+        // Reset, not closed: even a body read until close is cut short.
+        failCall(connection, call, new TypeError('fetch failed', { cause: error }))
       } else {
         try {
           call.reader.end()
         } catch (cause) {
-          failCall(connection, call, new TypeError('fetch failed', { cause: error ?? cause }))
+          failCall(connection, call, new TypeError('fetch failed', { cause }))
         }
       }
     }
@@ -160,7 +163,9 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
   /** A place freed: the first waiting call gets a new socket (or the error of making one). */
   function wakeWaiter() {
     const next = waiting.shift()
-    if (next) connect().then(next.resolve, next.reject)
+    if (!next) return
+    if (closed) next.reject(new Error('the client is closed'))
+    else connect().then(next.resolve, next.reject)
   }
 
   function connect(): Promise<Connection> {
@@ -186,8 +191,7 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
 
   /** An idle socket, a new one, or a place in the queue. */
   function acquire(): Promise<Connection> {
-    if (closed)
-      return Promise.reject(new TypeError('fetch failed', { cause: new Error('the client is closed') }))
+    if (closed) return Promise.reject(new Error('the client is closed'))
     const connection = idle.pop()
     if (connection) {
       clearTimeout(connection.idleTimer)
@@ -260,8 +264,13 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
         const length = head.headers['content-length']
         const known =
           length !== undefined && head.headers['transfer-encoding'] === undefined ? Number(length) : undefined
-        if (head.status === 204 || head.status === 304 || (known !== undefined && known <= readWhole)) {
-          call.whole = { bytes: new Uint8Array(known ?? 0), filled: 0 }
+        if (head.status === 204 || head.status === 304) {
+          // No body, whatever length it names (a 304 may give the representation's).
+          call.whole = { bytes: new Uint8Array(0), filled: 0 }
+          return
+        }
+        if (known !== undefined && known <= readWhole) {
+          call.whole = { bytes: new Uint8Array(known), filled: 0 }
           return
         }
         const socket = connection.socket
@@ -274,9 +283,11 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
               socket?.resume()
             },
             cancel() {
-              // The reader went away: the rest of the answer is not read, so the socket goes too.
+              // The reader went away. If the answer is still coming, its socket goes too; one read
+              // to its end may already carry another call (the chunks were only still queued here).
+              if (call.over) return
               finishCall(call)
-              socket?.terminate()
+              if (connection.call === call) socket?.terminate()
             },
           },
           { highWaterMark: 64 * 1024, size: (chunk) => chunk?.byteLength ?? 0 }
@@ -297,7 +308,8 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
         const head = call.head as AnswerHead
         if (call.whole) settle(call, { status: head.status, headers: head.headers, body: call.whole.bytes })
         else call.stream?.close()
-        const reuse = call.keepAlive && !call.over
+        // Reused only after an answer that allows it, with the whole request written.
+        const reuse = call.keepAlive && !call.over && call.unwritten === undefined
         finishCall(call)
         if (reuse) release(connection)
         else connection.socket?.terminate()
@@ -376,8 +388,9 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
     },
     close() {
       closed = true
+      const gone = new Error('the client is closed')
+      for (const next of waiting.splice(0)) next.reject(gone)
       for (const connection of open) connection.socket?.terminate()
-      for (const next of waiting.splice(0)) next.reject(new Error('the client is closed'))
     },
   }
 }

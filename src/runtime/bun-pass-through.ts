@@ -9,7 +9,7 @@
  * as the Node forwarder sends them. An https engine keeps the portable path.
  */
 import { AppError, problemResponse } from '../errors.ts'
-import { type DirectPassThrough, rawTarget } from '../handlers/task-proxy-pass.ts'
+import { type DirectPassThrough, plainHost, rawTarget } from '../handlers/task-proxy-pass.ts'
 import type { Logger } from '../lib/logger.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import { allowedResponseHeaders, outboundHeaders } from '../proxy/forward.ts'
@@ -113,7 +113,8 @@ export function bunPassThrough(
   }
 
   return {
-    serve: (request) => (direct.accepts(request) ? pass(request) : undefined),
+    serve: (request) =>
+      direct.accepts(request) && plainHost(request.headers.get('host')) ? pass(request) : undefined,
     close: () => engine.close(),
   }
 }

@@ -22,9 +22,20 @@ export function engineUrl(baseUrl: string): EngineUrl {
     port: url.port,
     host: url.host,
     prefix: url.pathname.replace(/\/+$/, ''),
-    credentials:
-      url.username || url.password
-        ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
-        : undefined,
+    credentials: credentialsOf(url),
+  }
+}
+
+/** `user:password` of a URL, decoded, or undefined when it has none. */
+export function credentialsOf(url: URL): string | undefined {
+  return url.username || url.password ? `${decoded(url.username)}:${decoded(url.password)}` : undefined
+}
+
+/** Percent-decoded, or as written when it is not valid percent-encoding (`%zz`), which URL allows. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
   }
 }

@@ -147,7 +147,8 @@ export class AnswerReader {
       throw new AnswerError(`the engine sent over ${MAX_FIELDS} header fields`)
     const minor = statusLine[1]
     const status = Number(statusLine[2])
-    const headers: Record<string, string> = {}
+    // No prototype: a field named __proto__ or constructor is a field like any other.
+    const headers: Record<string, string> = Object.create(null)
     for (let i = 1; i < lines.length; i++) {
       const field = FIELD.exec(lines[i] as string)
       if (!field) throw new AnswerError('the engine sent a malformed header field')
@@ -175,8 +176,9 @@ export class AnswerReader {
       if (coding.trim().toLowerCase() !== 'chunked') {
         throw new AnswerError(`the engine sent a transfer coding other than chunked: ${coding}`)
       }
-      // Both framings at once is how requests get smuggled: chunked wins, the connection ends.
-      if (length !== undefined) keepAlive = false
+      // Both framings at once is how requests get smuggled: chunked wins, the connection ends;
+      // so it does for chunking in HTTP/1.0, which has none (RFC 9112 §6.1).
+      if (length !== undefined || minor === '0') keepAlive = false
       next = 'chunk-size'
     } else if (length !== undefined) {
       if (!/^\d{1,15}$/.test(length)) throw new AnswerError('the engine sent an invalid Content-Length')

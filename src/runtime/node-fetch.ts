@@ -19,6 +19,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { pipeline, Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import { bufferedResponse, READ_WHOLE, type ReadWholeInit } from '../proxy/buffered-body.ts'
+import { credentialsOf } from './engine-url.ts'
 import { bufferable, headerRecord, SMALL_BODY, toResponse } from './node-fetch-response.ts'
 
 export interface NodeFetchOptions {
@@ -141,9 +142,7 @@ function send(attempt: Attempt, agent: HttpAgent): Promise<Response> {
       headers,
       agent,
       // Credentials in the engine URL become Basic authentication, as node:http does for a URL.
-      ...(url.username || url.password
-        ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }
-        : {}),
+      ...(url.username || url.password ? { auth: credentialsOf(url) } : {}),
     }
     const req: ClientRequest = requestFn(target, (res) => {
       response = res

@@ -14,7 +14,7 @@ import { pipeline, Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { TLSSocket } from 'node:tls'
 import { AppError, problemResponse } from '../errors.ts'
-import { type DirectPassThrough, passesDirectly, rawTarget } from '../handlers/task-proxy-pass.ts'
+import { type DirectPassThrough, passesDirectly, plainHost, rawTarget } from '../handlers/task-proxy-pass.ts'
 import type { Logger } from '../lib/logger.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import { bufferedBody, keptHeaders } from '../proxy/buffered-body.ts'
@@ -24,15 +24,6 @@ import { bufferable, decoded, NULL_BODY, SMALL_BODY } from './node-fetch-respons
 
 /** Serves `req` when it takes the direct path and returns true; false leaves it to the app. */
 export type NodeDirect = (req: IncomingMessage, res: ServerResponse) => boolean
-
-/**
- * A request target made only of characters that reach routing unchanged (RFC 3986 unreserved and
- * sub-delims, `:@/?`): no `%`, `#`, backslash, space or non-ASCII byte, which URL parsing would
- * decode, drop or rewrite. Dot segments are refused by `passesDirectly`.
- */
-const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*$/
-/** A Host header that is a name or an address, with an optional port: nothing URL parsing would read as path. */
-const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 
 export function nodePassThrough(
   direct: DirectPassThrough,
@@ -44,8 +35,9 @@ export function nodePassThrough(
   return (req, res) => {
     const target = req.url ?? ''
     const host = req.headers.host ?? ''
-    // Anything unusual goes to the adapter, which validates and normalises it as for every route.
-    if (!PLAIN_TARGET.test(target) || !PLAIN_HOST.test(host)) return false
+    // Anything unusual (target, Host) goes to the adapter, which validates and normalises it as for
+    // every route: passesDirectly refuses what URL parsing would change.
+    if (!plainHost(host)) return false
     const scheme = (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http'
     const url = `${scheme}://${host}${target}`
     if (!passesDirectly(req.method ?? '', url)) return false
@@ -107,8 +99,8 @@ export function nodePassThrough(
   }
 
   /**
-   * Writes the status and headers; a status Node refuses (outside 100-999, say) gets a 500 problem
-   * instead, and the process goes on. False when the answer was replaced so.
+   * Writes the status and headers; a status outside 200-599 (or one Node refuses) gets a 500
+   * problem instead, and the process goes on. False when the answer was replaced so.
    */
   function writeHead(
     res: ServerResponse,
@@ -117,6 +109,8 @@ export function nodePassThrough(
     requestId: string
   ) {
     try {
+      // The statuses a fetch Response can carry, as on the other runtimes: Node would write up to 999.
+      if (status < 200 || status > 599) throw new RangeError(`the engine answered with status ${status}`)
       res.writeHead(status, headers)
       return true
     } catch (error) {

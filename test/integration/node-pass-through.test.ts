@@ -218,28 +218,31 @@ describe('the Node listener serving pass-through GETs itself', () => {
     }
   })
 
-  it('answers 500 when the engine sends a status Node cannot write, and goes on serving', async () => {
-    const odd = netServer((socket) => {
-      socket.once('data', () => socket.end('HTTP/1.1 099 Odd\r\ncontent-length: 2\r\n\r\nok'))
-    })
-    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve))
-    const { server, lines, proxy } = await flowgate({
-      FLOWGATE_CONDUCTOR_URL: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`,
-    })
-    try {
-      const response = await fetch(`${proxy}/api/tasks/queue/sizes`, { headers: CLIENT })
-      expect(response.status).toBe(500)
-      expect((await response.json()) as unknown).toMatchObject({
-        code: 'FG_ERR_INTERNAL',
-        requestId: 'worker-req-1',
+  it.each([['099'], ['700']])(
+    'answers 500 when the engine sends status %s (outside 200-599, as on Bun), and goes on serving',
+    async (status) => {
+      const odd = netServer((socket) => {
+        socket.once('data', () => socket.end(`HTTP/1.1 ${status} Odd\r\ncontent-length: 2\r\n\r\nok`))
       })
-      expect(lines.some((line) => line.msg === 'direct pass-through could not answer')).toBe(true)
-      expect((await fetch(`${proxy}/healthz`)).status).toBe(200)
-    } finally {
-      await server.close()
-      await new Promise((resolve) => odd.close(resolve))
+      await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve))
+      const { server, lines, proxy } = await flowgate({
+        FLOWGATE_CONDUCTOR_URL: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`,
+      })
+      try {
+        const response = await fetch(`${proxy}/api/tasks/queue/sizes`, { headers: CLIENT })
+        expect(response.status).toBe(500)
+        expect((await response.json()) as unknown).toMatchObject({
+          code: 'FG_ERR_INTERNAL',
+          requestId: 'worker-req-1',
+        })
+        expect(lines.some((line) => line.msg === 'direct pass-through could not answer')).toBe(true)
+        expect((await fetch(`${proxy}/healthz`)).status).toBe(200)
+      } finally {
+        await server.close()
+        await new Promise((resolve) => odd.close(resolve))
+      }
     }
-  })
+  )
 
   it('answers as the app does: status, body, headers, what reaches the engine, access line, metrics', async () => {
     const { server, lines, proxy } = await flowgate()

@@ -5,7 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { type AddressInfo, type Server as NetServer, createServer as netServer, type Socket } from 'node:net'
+import {
+  type AddressInfo,
+  connect,
+  type Server as NetServer,
+  createServer as netServer,
+  type Socket,
+} from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
@@ -468,6 +474,83 @@ describe('the Bun pass-through', () => {
         Array.from({ length: 8 }, () => fetch(`${proxy}/api/tasks/queue/sizes`).then((r) => r.status))
       )
       expect(statuses).toEqual(Array(8).fill(502))
+    } finally {
+      await close()
+    }
+  })
+
+  it('never cuts the socket of another call when a client leaves after its answer was read whole', async () => {
+    // The large answer is read whole by flowgate while its client reads nothing; its socket then
+    // carries the next call, whose answer comes in two halves.
+    const engine2 = await rawEngine((socket, request) => {
+      if (request.startsWith('GET /api/large')) {
+        socket.write(
+          'HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 4800000\r\n\r\n'
+        )
+        socket.write(Buffer.alloc(4_800_000, 'l'))
+      } else {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 20\r\n\r\n0123456789')
+        setTimeout(() => socket.write('abcdefghij'), 400)
+      }
+    })
+    const { proxy, close } = flowgate({ FLOWGATE_CONDUCTOR_URL: engine2.url }, { maxSockets: 1 })
+    const { port } = new URL(proxy)
+    const reader = connect(Number(port), '127.0.0.1', () =>
+      reader.write(`GET /api/large HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
+    )
+    reader.on('error', () => {})
+    reader.pause()
+    try {
+      await Bun.sleep(700)
+      const second = fetch(`${proxy}/api/small`).then(async (r) => [r.status, await r.text()])
+      await Bun.sleep(150)
+      reader.destroy()
+      expect(await second).toEqual([200, '0123456789abcdefghij'])
+      expect(engine2.connections()).toBe(1)
+    } finally {
+      reader.destroy()
+      await close()
+      await engine2.close()
+    }
+  })
+
+  it('passes a 304 on that names a huge length, with no body', async () => {
+    const notModified = await rawEngine((socket) => {
+      socket.write('HTTP/1.1 304 Not Modified\r\netag: "v9"\r\ncontent-length: 10000000000\r\n\r\n')
+    })
+    const { proxy, close } = flowgate({ FLOWGATE_CONDUCTOR_URL: notModified.url })
+    try {
+      const response = await fetch(`${proxy}/api/metadata/taskdefs`, { headers: { 'if-none-match': '"v9"' } })
+      expect([response.status, response.headers.get('etag'), await response.text()]).toEqual([
+        304,
+        '"v9"',
+        '',
+      ])
+    } finally {
+      await close()
+      await notModified.close()
+    }
+  })
+
+  it('leaves a target with a fragment or an odd Host to the app, never to its own client', async () => {
+    const { proxy, close } = flowgate()
+    const { port } = new URL(proxy)
+    try {
+      seen.length = 0
+      for (const [target, host] of [
+        ['/api/tasks/queue/sizes#frag?x=1', `127.0.0.1:${port}`],
+        ['/api/tasks/queue/sizes', 'h/api/metadata/taskdefs?'],
+        ['/api/tasks/queue/sizes', 'h#x'],
+      ] as const) {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+        )
+        socket.on('error', () => {})
+        socket.resume()
+        await new Promise((resolve) => socket.on('close', resolve))
+      }
+      // Whatever the app made of them went out through Bun's fetch (it names itself), not the pool.
+      expect(seen.map((entry) => entry.headers['user-agent'] === undefined)).not.toContain(true)
     } finally {
       await close()
     }

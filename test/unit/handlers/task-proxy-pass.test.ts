@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
-import { directPassThrough, rawTarget } from '../../../src/handlers/task-proxy-pass.ts'
+import { directPassThrough, passesDirectly, rawTarget } from '../../../src/handlers/task-proxy-pass.ts'
 import { createLogger } from '../../../src/lib/logger.ts'
 import { staticTenants } from '../../../src/lib/tenant-registry.ts'
 
@@ -93,10 +93,29 @@ describe('the direct pass-through', () => {
     ['GET', '/api', false],
     ['GET', '/healthz', false],
     ['GET', '/metrics', false],
+    ['GET', '/api/tasks/queue/sizes?taskType=a%2Cb', false],
+    ['GET', '/api/tasks/queue/sizes#x', false],
+    ['GET', '/api/tasks/queue/sizes?taskType=a,b&x=(y)!*~:@', true],
   ])('%s %s is served directly: %s', (method, path, expected) => {
     const { config } = resolveConfig({})
     const direct = directPassThrough({ config, logger: createLogger({ level: 'silent' }), record: () => {} })
     expect(direct.accepts(new Request(`http://proxy.test${path}`, { method }))).toBe(expected)
+  })
+
+  it('leaves to the app a URL that a runtime hands on raw or relative', () => {
+    // Bun keeps a `#` and bytes outside ASCII in request.url, and makes it relative for an odd Host.
+    for (const url of [
+      'http://h:1/api/x#frag?y=1',
+      'http://h:1/api/x?y=\u00e9',
+      'http://h:1/api/x?y=a b',
+      '/api/tasks/queue/sizes',
+      'http://h#x/api/tasks/queue/sizes',
+      'http://user@h/api/tasks/queue/sizes',
+      'ftp://h/api/tasks/queue/sizes',
+    ]) {
+      expect([url, passesDirectly('GET', url)]).toEqual([url, false])
+    }
+    expect(passesDirectly('GET', 'http://[::1]:8089/api/tasks/queue/sizes?taskType=x')).toBe(true)
   })
 
   it('takes the path and query exactly as sent', () => {

@@ -92,9 +92,13 @@ describe('reading an HTTP/1.1 answer', () => {
     ])
     expect([notModified.body, notModified.done]).toEqual(['', true])
     const repeated = read(
-      'HTTP/1.1 204 No Content\r\nCache-Control: no-cache\r\ncache-control: private\r\n\r\n'
+      'HTTP/1.1 204 No Content\r\nCache-Control: no-cache\r\ncache-control: private\r\n__proto__: x\r\n\r\n'
     )
-    expect(repeated.heads[0]?.headers).toEqual({ 'cache-control': 'no-cache, private' })
+    // A field named __proto__ is one like any other.
+    expect(Object.entries(repeated.heads[0]?.headers ?? {})).toEqual([
+      ['cache-control', 'no-cache, private'],
+      ['__proto__', 'x'],
+    ])
     expect(repeated.done).toBe(true)
   })
 
@@ -104,6 +108,10 @@ describe('reading an HTTP/1.1 answer', () => {
     expect(keep('HTTP/1.1 200 OK\r\nConnection: Close\r\ncontent-length: 0\r\n\r\n')).toBe(false)
     expect(keep('HTTP/1.0 200 OK\r\ncontent-length: 0\r\n\r\n')).toBe(false)
     expect(keep('HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 0\r\n\r\n')).toBe(true)
+    // Chunking in HTTP/1.0, which has none: read, and the connection is not trusted again.
+    expect(
+      keep('HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n')
+    ).toBe(false)
     // Both framings: chunked is read, and the connection is not trusted again.
     const both = read(`${OK_HEAD}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`)
     expect([both.body, both.heads[0]?.keepAlive]).toEqual(['ok', false])

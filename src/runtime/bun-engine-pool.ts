@@ -1,7 +1,7 @@
 /**
  * @module The Bun entry's client for the task proxy's direct pass-through (bun-pass-through.ts):
- * body-less GETs to a plain-http engine over a pool of `Bun.connect` keep-alive sockets, with the
- * answer read by http1-response-reader.ts. Bun's fetch spends about a third more CPU per call
+ * body-less GETs to a plain-http engine over a pool of `Bun.connect` keep-alive sockets (each
+ * call's request head and answer: bun-engine-call.ts, over http1-response-reader.ts). Bun's fetch spends about a third more CPU per call
  * than this on the engine's small answers (docs/PERFORMANCE.md), and a worker fleet's pass-through
  * is mostly such calls. Per call: a deadline (a `TimeoutError`), the caller's abort signal, one
  * retry when a kept-alive socket turns out closed before any byte of the answer came; an answer
@@ -10,14 +10,17 @@
  * whole that allows it; anything odd closes it.
  */
 import type { Socket } from 'bun'
-import { type AnswerHead, AnswerReader } from './http1-response-reader.ts'
+import {
+  answerReader,
+  type EngineAnswer,
+  type EngineCall,
+  failCall,
+  newCall,
+  requestHead,
+} from './bun-engine-call.ts'
+import type { AnswerReader } from './http1-response-reader.ts'
 
-export interface EngineAnswer {
-  status: number
-  headers: Record<string, string>
-  /** The whole body (announced length up to `readWhole`, or none), or a stream of it. */
-  body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>
-}
+export type { EngineAnswer } from './bun-engine-call.ts'
 
 export interface EnginePoolOptions {
   hostname: string
@@ -53,36 +56,9 @@ interface Connection {
   idleTimer: ReturnType<typeof setTimeout> | undefined
 }
 
-interface Call {
-  request: string
-  /** The socket it is on, once it has one. */
-  connection: Connection | undefined
-  /** What is left to write once the socket drains. */
-  unwritten: Uint8Array | undefined
-  reader: AnswerReader
-  /** Whether any answer byte arrived. */
-  answered: boolean
-  retried: boolean
-  timer: ReturnType<typeof setTimeout>
-  signal: AbortSignal | undefined
-  onAbort: () => void
-  /** Settles the call's promise (once): with the answer, or with an error. */
-  resolve(answer: EngineAnswer): void
-  reject(error: unknown): void
-  settled: boolean
-  /** The body being streamed, once the head said so. */
-  stream: ReadableStreamDefaultController<Uint8Array> | undefined
-  /** The body being read whole. */
-  whole: { bytes: Uint8Array<ArrayBuffer>; filled: number } | undefined
-  head: AnswerHead | undefined
-  keepAlive: boolean
-  /** Set when the answer is over (read, failed or abandoned). */
-  over: boolean
-}
+type Call = EngineCall<Connection>
 
 const encoder = new TextEncoder()
-/** Bytes that would end or split a line of the request head. */
-const UNSAFE = /[\r\n\0]/
 
 export function createEnginePool(options: EnginePoolOptions): EnginePool {
   const maxSockets = options.maxSockets ?? 256
@@ -107,9 +83,9 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
       try {
         // Bytes past the end of the answer: the engine is out of step, the socket goes (even if
         // the answer's end already gave it back to the pool).
-        if (call.reader.push(data) < data.byteLength) socket.terminate()
+        if ((call.reader as AnswerReader).push(data) < data.byteLength) socket.terminate()
       } catch (error) {
-        failCall(connection, call, new TypeError('fetch failed', { cause: error }))
+        fail(connection, call, new TypeError('fetch failed', { cause: error }))
         socket.terminate()
       }
     },
@@ -148,12 +124,12 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
         assign(call)
       } else if (error) {
         // Reset, not closed: even a body read until close is cut short.
-        failCall(connection, call, new TypeError('fetch failed', { cause: error }))
+        failCall(call, new TypeError('fetch failed', { cause: error }))
       } else {
         try {
-          call.reader.end()
+          call.reader?.end()
         } catch (cause) {
-          failCall(connection, call, new TypeError('fetch failed', { cause }))
+          failCall(call, new TypeError('fetch failed', { cause }))
         }
       }
     }
@@ -240,13 +216,20 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
         }
         connection.call = call
         call.connection = connection
-        call.reader = readerFor(connection, call)
+        call.reader = answerReader(call, readWhole, {
+          pause: () => connection.socket?.pause(),
+          resume: () => connection.socket?.resume(),
+          done: (reuse) => (reuse ? release(connection) : connection.socket?.terminate()),
+          abandoned: () => {
+            if (connection.call === call) connection.socket?.terminate()
+          },
+        })
         const socket = connection.socket as Socket<Connection>
         const bytes = encoder.encode(call.request)
         const written = socket.write(bytes)
         if (written < bytes.byteLength) call.unwritten = bytes.subarray(Math.max(0, written))
       },
-      (error: unknown) => failCall(undefined, call, new TypeError('fetch failed', { cause: error }))
+      (error: unknown) => failCall(call, new TypeError('fetch failed', { cause: error }))
     )
   }
 
@@ -256,128 +239,24 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
     call.unwritten = written < rest.byteLength ? rest.subarray(Math.max(0, written)) : undefined
   }
 
-  function readerFor(connection: Connection, call: Call): AnswerReader {
-    return new AnswerReader({
-      head(head) {
-        call.head = head
-        call.keepAlive = head.keepAlive
-        const length = head.headers['content-length']
-        const known =
-          length !== undefined && head.headers['transfer-encoding'] === undefined ? Number(length) : undefined
-        if (head.status === 204 || head.status === 304) {
-          // No body, whatever length it names (a 304 may give the representation's).
-          call.whole = { bytes: new Uint8Array(0), filled: 0 }
-          return
-        }
-        if (known !== undefined && known <= readWhole) {
-          call.whole = { bytes: new Uint8Array(known), filled: 0 }
-          return
-        }
-        const socket = connection.socket
-        const body = new ReadableStream<Uint8Array>(
-          {
-            start(controller) {
-              call.stream = controller
-            },
-            pull() {
-              socket?.resume()
-            },
-            cancel() {
-              // The reader went away. If the answer is still coming, its socket goes too; one read
-              // to its end may already carry another call (the chunks were only still queued here).
-              if (call.over) return
-              finishCall(call)
-              if (connection.call === call) socket?.terminate()
-            },
-          },
-          { highWaterMark: 64 * 1024, size: (chunk) => chunk?.byteLength ?? 0 }
-        )
-        settle(call, { status: head.status, headers: head.headers, body })
-      },
-      body(bytes) {
-        if (call.whole) {
-          call.whole.bytes.set(bytes, call.whole.filled)
-          call.whole.filled += bytes.byteLength
-        } else if (call.stream) {
-          // A copy: the socket's bytes may not outlive this call on every Bun version.
-          call.stream.enqueue(bytes.slice())
-          if ((call.stream.desiredSize ?? 0) <= 0) connection.socket?.pause()
-        }
-      },
-      done() {
-        const head = call.head as AnswerHead
-        if (call.whole) settle(call, { status: head.status, headers: head.headers, body: call.whole.bytes })
-        else call.stream?.close()
-        // Reused only after an answer that allows it, with the whole request written.
-        const reuse = call.keepAlive && !call.over && call.unwritten === undefined
-        finishCall(call)
-        if (reuse) release(connection)
-        else connection.socket?.terminate()
-      },
-    })
-  }
-
-  function settle(call: Call, answer: EngineAnswer) {
-    if (call.settled) return
-    call.settled = true
-    call.resolve(answer)
-  }
-
-  /** The answer is over: the deadline and the abort no longer apply. */
-  function finishCall(call: Call) {
-    if (call.over) return
-    call.over = true
-    clearTimeout(call.timer)
-    call.signal?.removeEventListener('abort', call.onAbort)
-  }
-
-  /** Fails a call: its promise if still pending, else its body stream; its socket is not reused. */
-  function failCall(connection: Connection | undefined, call: Call, error: unknown) {
-    if (call.over) return
-    finishCall(call)
-    if (connection) connection.call = undefined
-    if (!call.settled) {
-      call.settled = true
-      call.reject(error)
-    } else call.stream?.error(error)
+  /** Fails a call and frees its connection of it (the socket is not reused: the caller ends it). */
+  function fail(connection: Connection | undefined, call: Call, error: unknown) {
+    if (connection?.call === call) connection.call = undefined
+    failCall(call, error)
   }
 
   return {
     get(target, headers, timeoutMs, signal) {
       signal?.throwIfAborted()
-      let head = `GET ${target} HTTP/1.1\r\nhost: ${options.host}\r\n`
-      for (const name in headers) {
-        const value = headers[name] as string
-        // The runtime's own parser lets no line break into a header; checked again, as fetch does.
-        if (UNSAFE.test(value) || UNSAFE.test(name)) throw new TypeError(`invalid header ${name}`)
-        head += `${name}: ${value}\r\n`
-      }
-      if (UNSAFE.test(target)) throw new TypeError('invalid request target')
+      const request = requestHead(target, options.host, headers)
       return new Promise<EngineAnswer>((resolve, reject) => {
-        const call: Call = {
-          request: `${head}\r\n`,
-          connection: undefined,
-          unwritten: undefined,
-          reader: undefined as unknown as AnswerReader,
-          answered: false,
-          retried: false,
-          timer: undefined as unknown as ReturnType<typeof setTimeout>,
-          signal,
-          onAbort: () => cut(signal?.reason),
-          resolve,
-          reject,
-          settled: false,
-          stream: undefined,
-          whole: undefined,
-          head: undefined,
-          keepAlive: false,
-          over: false,
-        }
+        const call: Call = newCall(request, signal, { resolve, reject })
         const cut = (reason: unknown) => {
           const connection = call.connection
-          failCall(connection, call, reason)
+          fail(connection, call, reason)
           connection?.socket?.terminate()
         }
+        call.onAbort = () => cut(signal?.reason)
         call.timer = setTimeout(
           () => cut(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
           timeoutMs

@@ -1,6 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
 import { type AddressInfo, connect, createServer as netServer } from 'node:net'
-import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaskProxyApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
@@ -9,102 +8,24 @@ import { staticTenants } from '../../src/lib/tenant-registry.ts'
 import { serveNode } from '../../src/runtime/node.ts'
 import { createNodeFetch } from '../../src/runtime/node-fetch.ts'
 import { nodePassThrough } from '../../src/runtime/node-pass-through.ts'
+import {
+  accessLines,
+  BIG,
+  CLIENT,
+  encodedFirst,
+  HUGE_BYTES,
+  headersOf,
+  PassThroughEngine,
+  passThroughCount,
+  waitFor,
+} from '../fixtures/pass-through-engine.ts'
 import { freePort } from './processes.ts'
 
-/** A real engine on loopback: what reached it, and whether a call was cut before its answer. */
-interface Seen {
-  url: string
-  headers: IncomingMessage['headers']
-  cut: boolean
-}
-const seen: Seen[] = []
-const BIG = Buffer.alloc(1024 * 1024, 'x')
-const HUGE_BYTES = 256 * 1024 * 1024
-/** Bytes of /api/huge the engine has written so far. */
-let hugeWritten = 0
-let engine: Server
-let engineUrl = ''
+const engine = new PassThroughEngine()
+const seen = engine.seen
 
-function answer(req: IncomingMessage, res: ServerResponse): void {
-  const entry: Seen = { url: req.url ?? '', headers: req.headers, cut: false }
-  seen.push(entry)
-  res.on('close', () => {
-    if (!res.writableFinished) entry.cut = true
-  })
-  // An engine URL with a path (`/conductor`) reaches the same routes.
-  const path = decodeURIComponent(entry.url).replace(/^\/conductor\//, '/')
-  if (path.startsWith('/api/tasks/queue/size')) {
-    res.writeHead(200, {
-      'content-type': 'application/json',
-      'content-length': '21',
-      etag: '"7"',
-      'set-cookie': 'engine=1',
-      server: 'Jetty',
-    })
-    res.end('{"GLOBAL___notify":3}')
-  } else if (path.startsWith('/api/big')) {
-    res.writeHead(200, { 'content-type': 'application/octet-stream' })
-    for (let at = 0; at < BIG.length; at += 64 * 1024) res.write(BIG.subarray(at, at + 64 * 1024))
-    res.end()
-  } else if (path.startsWith('/api/huge')) {
-    // 256 MiB written only as fast as it is taken (backpressure), counting what was written.
-    hugeWritten = 0
-    res.writeHead(200, { 'content-type': 'application/octet-stream' })
-    const chunk = Buffer.alloc(256 * 1024, 'y')
-    const more = () => {
-      while (hugeWritten < HUGE_BYTES) {
-        hugeWritten += chunk.length
-        if (!res.write(chunk)) return void res.once('drain', more)
-      }
-      res.end()
-    }
-    more()
-  } else if (path.startsWith('/api/gzip')) {
-    const body = gzipSync('{"coded":true}')
-    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
-    res.end(body)
-  } else if (path.startsWith('/api/short')) {
-    // 3 of 10 announced bytes, then the connection drops.
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '10' })
-    res.write('{"a', () => res.destroy())
-  } else if (path.startsWith('/api/stalled-small')) {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '10' })
-    res.write('{"a')
-  } else if (path.startsWith('/api/stalled-stream')) {
-    res.writeHead(200, { 'content-type': 'application/octet-stream' })
-    res.write(Buffer.alloc(1024, 'z'))
-  } else if (path.startsWith('/api/none')) {
-    res.writeHead(204)
-    res.end()
-  } else if (path.startsWith('/api/cached')) {
-    if (req.headers['if-none-match'] === '"v1"') {
-      res.writeHead(304, { etag: '"v1"' })
-      res.end()
-    } else {
-      res.writeHead(200, { 'content-type': 'application/json', etag: '"v1"', 'content-length': '2' })
-      res.end('{}')
-    }
-  }
-  // Anything else (/api/hold) never answers; the stalled ones never finish.
-}
-
-beforeAll(async () => {
-  engine = createServer(answer)
-  await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve))
-  engineUrl = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`
-})
-afterAll(async () => {
-  engine.closeAllConnections()
-  await new Promise((resolve) => engine.close(resolve))
-})
-
-const CLIENT = {
-  accept: 'application/json',
-  authorization: 'Bearer worker-secret',
-  cookie: 'session=1',
-  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-  'x-request-id': 'worker-req-1',
-}
+beforeAll(() => engine.start())
+afterAll(() => engine.close())
 
 async function flowgate(env: Record<string, string> = {}) {
   const lines: Array<Record<string, unknown>> = []
@@ -114,7 +35,7 @@ async function flowgate(env: Record<string, string> = {}) {
         FLOWGATE_SERVER_PORT: '0',
         FLOWGATE_TASK_PROXY_PORT: '0',
         FLOWGATE_TASK_PROXY_TENANTS: 'acme',
-        FLOWGATE_CONDUCTOR_URL: engineUrl,
+        FLOWGATE_CONDUCTOR_URL: engine.url,
         FLOWGATE_LOG_ACCESS: 'true',
         ...env,
       },
@@ -124,24 +45,10 @@ async function flowgate(env: Record<string, string> = {}) {
   return { server, lines, proxy: server.taskProxyUrl ?? '' }
 }
 
-const headersOf = (response: Response) => {
-  const { date: _date, ...rest } = Object.fromEntries(response.headers)
-  return rest
-}
-const accessLines = (lines: Array<Record<string, unknown>>) =>
-  lines.filter((line) => line.msg === 'request').map(({ time: _time, path: _path, ms: _ms, ...rest }) => rest)
-const count = async (proxy: string, status: number) => {
-  const text = await (await fetch(`${proxy}/metrics`)).text()
-  const line = text
-    .split('\n')
-    .find((l) => l.includes('_count{') && l.includes('route="/api/*"') && l.includes(`status="${status}"`))
-  return Number(line?.split(' ').at(-1) ?? 0)
-}
-
 /** A node:http server with only the direct path: whatever it leaves answers 299 "left to the app". */
 async function directOnly(): Promise<{ port: number; close: () => Promise<void> }> {
   const { config } = resolveConfig({
-    env: { FLOWGATE_CONDUCTOR_URL: engineUrl, FLOWGATE_TASK_PROXY_TENANTS: 'acme' },
+    env: { FLOWGATE_CONDUCTOR_URL: engine.url, FLOWGATE_TASK_PROXY_TENANTS: 'acme' },
   })
   const forwarder = createNodeFetch()
   const logger = createLogger({ level: 'silent' })
@@ -269,7 +176,7 @@ describe('the Node listener serving pass-through GETs itself', () => {
       const [first, second] = accessLines(lines)
       expect(first).toEqual(second)
       expect(first).toMatchObject({ level: 'info', route: '/api/*', status: 200, listener: 'task-proxy' })
-      expect(await count(proxy, 200)).toBe(2)
+      expect(await passThroughCount(proxy, 200)).toBe(2)
       // A request without an id gets a new one, sent to the engine and back.
       const fresh = await fetch(`${proxy}/api/tasks/queue/sizes`)
       const id = fresh.headers.get('x-request-id')
@@ -307,7 +214,7 @@ describe('the Node listener serving pass-through GETs itself', () => {
       let received = (await reader?.read())?.value?.byteLength ?? 0
       await new Promise((resolve) => setTimeout(resolve, 1500))
       // Socket buffers on the way may hold some (loopback's may grow to 32 MB each), not all of it.
-      expect(hugeWritten).toBeLessThan(HUGE_BYTES / 2)
+      expect(engine.hugeWritten).toBeLessThan(HUGE_BYTES / 2)
       for (;;) {
         const next = await reader?.read()
         if (!next || next.done) break
@@ -396,7 +303,7 @@ describe('the Node listener serving pass-through GETs itself', () => {
       expect((await stalled.json()) as unknown).toMatchObject({ code: 'FG_ERR_UPSTREAM_TIMEOUT' })
       await waitFor(() => seen[1]?.cut === true)
       expect(accessLines(lines).map((line) => line.status)).toEqual([502, 504])
-      expect(await count(proxy, 504)).toBe(1)
+      expect(await passThroughCount(proxy, 504)).toBe(1)
     } finally {
       await server.close()
     }
@@ -427,7 +334,7 @@ describe('the Node listener serving pass-through GETs itself', () => {
   })
 
   it('sends to an engine URL with a path and credentials as the app does', async () => {
-    const withPath = `${engineUrl.replace('//', '//flow:p%40ss@')}/conductor/`
+    const withPath = `${engine.url.replace('//', '//flow:p%40ss@')}/conductor/`
     const { server, proxy } = await flowgate({ FLOWGATE_CONDUCTOR_URL: withPath })
     try {
       seen.length = 0
@@ -489,18 +396,12 @@ describe('the Node listener serving pass-through GETs itself', () => {
       expect(accessLines(lines)[0]).toMatchObject({ status: 499 })
       // No error line: a worker going away is not a server fault.
       expect(lines.filter((line) => line.level === 'error')).toEqual([])
-      expect(await count(proxy, 499)).toBe(1)
+      expect(await passThroughCount(proxy, 499)).toBe(1)
     } finally {
       await server.close()
     }
   })
 })
-
-/** The path with its first letter after `/api/` %-encoded: hono routes it, the direct path does not. */
-function encodedFirst(path: string): string {
-  const at = '/api/'.length
-  return `${path.slice(0, at)}%${path.charCodeAt(at).toString(16)}${path.slice(at + 1)}`
-}
 
 /** One request written as it is (no URL parsing on the way), `host` as the Host header (none if empty). */
 function rawRequest(port: number, method: string, target: string, host: string): Promise<{ status: number }> {
@@ -519,12 +420,4 @@ function rawRequest(port: number, method: string, target: string, host: string):
     socket.on('error', reject)
     socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0) }))
   })
-}
-
-async function waitFor(condition: () => boolean, ms = 3_000): Promise<void> {
-  const until = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
 }

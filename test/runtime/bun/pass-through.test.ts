@@ -4,7 +4,7 @@
  * odd ones. Each answer is compared with the one hono's route gives through Bun's fetch.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
 import {
   type AddressInfo,
   connect,
@@ -12,119 +12,36 @@ import {
   createServer as netServer,
   type Socket,
 } from 'node:net'
-import { gzipSync } from 'node:zlib'
 import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
 import { createLogger } from '../../../src/lib/logger.ts'
 import { staticTenants } from '../../../src/lib/tenant-registry.ts'
 import type { EnginePoolOptions } from '../../../src/runtime/bun-engine-pool.ts'
 import { bunPassThrough } from '../../../src/runtime/bun-pass-through.ts'
+import {
+  accessLines,
+  BIG,
+  CLIENT,
+  encodedFirst,
+  HUGE_BYTES,
+  headersOf,
+  PassThroughEngine,
+  passThroughCount,
+  waitFor,
+} from '../../fixtures/pass-through-engine.ts'
 
-interface Seen {
-  url: string
-  headers: IncomingMessage['headers']
-  cut: boolean
-}
-const seen: Seen[] = []
-const BIG = Buffer.alloc(1024 * 1024, 'x')
-const HUGE_BYTES = 256 * 1024 * 1024
-let hugeWritten = 0
-let engine: Server
-let engineUrl = ''
-/** Connections the engine has open right now, and the most at once. */
-let openNow = 0
-let openMost = 0
+const engine = new PassThroughEngine()
+const seen = engine.seen
 
-function answer(req: IncomingMessage, res: ServerResponse): void {
-  const entry: Seen = { url: req.url ?? '', headers: req.headers, cut: false }
-  seen.push(entry)
-  res.on('close', () => {
-    if (!res.writableFinished) entry.cut = true
-  })
-  const path = decodeURIComponent(entry.url).replace(/^\/conductor\//, '/')
-  if (path.startsWith('/api/tasks/queue/size')) {
-    res.writeHead(200, {
-      'content-type': 'application/json',
-      'content-length': '21',
-      etag: '"7"',
-      'set-cookie': 'engine=1',
-      server: 'Jetty',
-    })
-    res.end('{"GLOBAL___notify":3}')
-  } else if (path.startsWith('/api/slow')) {
-    setTimeout(() => res.end('{}'), 100)
-  } else if (path.startsWith('/api/big')) {
-    res.writeHead(200, { 'content-type': 'application/octet-stream' })
-    for (let at = 0; at < BIG.length; at += 64 * 1024) res.write(BIG.subarray(at, at + 64 * 1024))
-    res.end()
-  } else if (path.startsWith('/api/huge')) {
-    hugeWritten = 0
-    res.writeHead(200, { 'content-type': 'application/octet-stream' })
-    const chunk = Buffer.alloc(256 * 1024, 'y')
-    const more = () => {
-      while (hugeWritten < HUGE_BYTES) {
-        hugeWritten += chunk.length
-        if (!res.write(chunk)) return void res.once('drain', more)
-      }
-      res.end()
-    }
-    more()
-  } else if (path.startsWith('/api/gzip')) {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
-    res.end(gzipSync('{"coded":true}'))
-  } else if (path.startsWith('/api/none')) {
-    res.writeHead(204)
-    res.end()
-  } else if (path.startsWith('/api/cached')) {
-    if (req.headers['if-none-match'] === '"v1"') {
-      res.writeHead(304, { etag: '"v1"' })
-      res.end()
-    } else {
-      res.writeHead(200, { 'content-type': 'application/json', etag: '"v1"', 'content-length': '2' })
-      res.end('{}')
-    }
-  } else if (path.startsWith('/api/short')) {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '10' })
-    res.write('{"a', () => res.destroy())
-  } else if (path.startsWith('/api/stalled-small')) {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '10' })
-    res.write('{"a')
-  } else if (path.startsWith('/api/stalled-stream')) {
-    res.writeHead(200, { 'content-type': 'application/octet-stream' })
-    res.write(Buffer.alloc(1024, 'z'))
-  }
-  // Anything else (/api/hold) never answers; the stalled ones never finish.
-}
-
-beforeAll(async () => {
-  engine = createServer(answer)
-  engine.on('connection', (socket) => {
-    openNow++
-    openMost = Math.max(openMost, openNow)
-    socket.on('close', () => openNow--)
-  })
-  await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve))
-  engineUrl = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`
-})
-afterAll(async () => {
-  engine.closeAllConnections()
-  await new Promise((resolve) => engine.close(resolve))
-})
-
-const CLIENT = {
-  accept: 'application/json',
-  authorization: 'Bearer worker-secret',
-  cookie: 'session=1',
-  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-  'x-request-id': 'worker-req-1',
-}
+beforeAll(() => engine.start())
+afterAll(() => engine.close())
 
 /** The task proxy on Bun.serve as bun.ts serves it, its log lines, and how to stop it. */
 function flowgate(env: Record<string, string> = {}, pool: Partial<EnginePoolOptions> = {}) {
   const lines: Array<Record<string, unknown>> = []
   const { config } = resolveConfig({
     env: {
-      FLOWGATE_CONDUCTOR_URL: engineUrl,
+      FLOWGATE_CONDUCTOR_URL: engine.url,
       FLOWGATE_TASK_PROXY_TENANTS: 'acme',
       FLOWGATE_LOG_ACCESS: 'true',
       ...env,
@@ -154,31 +71,6 @@ function flowgate(env: Record<string, string> = {}, pool: Partial<EnginePoolOpti
   }
 }
 
-const headersOf = (response: Response) => {
-  const { date: _date, ...rest } = Object.fromEntries(response.headers)
-  return rest
-}
-const accessLines = (lines: Array<Record<string, unknown>>) =>
-  lines.filter((line) => line.msg === 'request').map(({ time: _time, path: _path, ms: _ms, ...rest }) => rest)
-const count = async (proxy: string, status: number) => {
-  const text = await (await fetch(`${proxy}/metrics`)).text()
-  const line = text
-    .split('\n')
-    .find((l) => l.includes('_count{') && l.includes('route="/api/*"') && l.includes(`status="${status}"`))
-  return Number(line?.split(' ').at(-1) ?? 0)
-}
-/** The path with its first letter after `/api/` %-encoded: hono routes it, the direct path does not. */
-function encodedFirst(path: string): string {
-  const at = '/api/'.length
-  return `${path.slice(0, at)}%${path.charCodeAt(at).toString(16)}${path.slice(at + 1)}`
-}
-async function waitFor(condition: () => boolean, ms = 3_000): Promise<void> {
-  const until = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time')
-    await Bun.sleep(20)
-  }
-}
 /** A raw engine: `reply` gets each connection's requests (as text) and writes what it likes. */
 async function rawEngine(reply: (socket: Socket, request: string, nth: number) => void) {
   let connections = 0
@@ -211,7 +103,7 @@ describe('the Bun pass-through', () => {
       const [toDirect, toRouted] = seen
       expect(toDirect?.url).toBe('/api/tasks/queue/sizes?taskType=x')
       expect(toDirect?.headers).toEqual({
-        host: new URL(engineUrl).host,
+        host: new URL(engine.url).host,
         accept: CLIENT.accept,
         traceparent: CLIENT.traceparent,
         'x-request-id': 'worker-req-1',
@@ -224,7 +116,7 @@ describe('the Bun pass-through', () => {
       const [first, second] = accessLines(lines)
       expect(first).toEqual(second)
       expect(first).toMatchObject({ level: 'info', route: '/api/*', status: 200, listener: 'task-proxy' })
-      expect(await count(proxy, 200)).toBe(2)
+      expect(await passThroughCount(proxy, 200)).toBe(2)
       const fresh = await fetch(`${proxy}/api/tasks/queue/sizes`)
       expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
       expect(seen.at(-1)?.headers['x-request-id']).toBe(fresh.headers.get('x-request-id') ?? '')
@@ -264,7 +156,7 @@ describe('the Bun pass-through', () => {
       const reader = response.body?.getReader()
       let received = (await reader?.read())?.value?.byteLength ?? 0
       await Bun.sleep(1500)
-      expect(hugeWritten).toBeLessThan(HUGE_BYTES / 2)
+      expect(engine.hugeWritten).toBeLessThan(HUGE_BYTES / 2)
       for (;;) {
         const next = await reader?.read()
         if (!next || next.done) break
@@ -322,7 +214,7 @@ describe('the Bun pass-through', () => {
       expect(held.status).toBe(504)
       await waitFor(() => seen[1]?.cut === true && seen[2]?.cut === true)
       expect(accessLines(lines).map((line) => line.status)).toEqual([502, 504, 504])
-      expect(await count(proxy, 504)).toBe(2)
+      expect(await passThroughCount(proxy, 504)).toBe(2)
     } finally {
       await close()
     }
@@ -395,7 +287,7 @@ describe('the Bun pass-through', () => {
   })
 
   it('sends to an engine URL with a path and credentials as the Node forwarder does', async () => {
-    const withPath = `${engineUrl.replace('//', '//flow:p%40ss@')}/conductor/`
+    const withPath = `${engine.url.replace('//', '//flow:p%40ss@')}/conductor/`
     const { proxy, close } = flowgate({ FLOWGATE_CONDUCTOR_URL: withPath })
     try {
       seen.length = 0
@@ -560,13 +452,13 @@ describe('the Bun pass-through', () => {
     const { proxy, close } = flowgate({}, { maxSockets: 2 })
     try {
       engine.closeAllConnections()
-      await waitFor(() => openNow === 0)
-      openMost = 0
+      await waitFor(() => engine.openNow === 0)
+      engine.openMost = 0
       const answers = await Promise.all(
         Array.from({ length: 10 }, () => fetch(`${proxy}/api/slow`).then((r) => r.status))
       )
       expect(answers).toEqual(Array(10).fill(200))
-      expect(openMost).toBe(2)
+      expect(engine.openMost).toBe(2)
     } finally {
       await close()
     }

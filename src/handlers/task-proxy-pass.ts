@@ -60,8 +60,8 @@ export interface DirectPassThrough {
   accepts(request: Request): boolean
   serve(request: Request): Promise<Response>
   /**
-   * For a runtime entry that makes the engine call itself (the Node listener,
-   * node-pass-through.ts): the engine's base URL (no trailing `/`) and the call's deadline.
+   * For a runtime entry that makes the engine call itself (node-pass-through.ts,
+   * bun-pass-through.ts): the engine's base URL (no trailing `/`) and the call's deadline.
    */
   readonly engine: { baseUrl: string; timeoutMs: number }
   /** Ends a request the entry served: its metrics and access line, as `serve` records them. */
@@ -84,6 +84,7 @@ const DOT_SEGMENT = /\/\.\.?(?:\/|$)/
 const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*$/
 /** An authority that is a name or an address with an optional port: nothing URL parsing would read as path. */
 const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+const SCHEME = /^https?:\/\//
 
 /**
  * Whether a Host header is plain (see PLAIN_HOST). An entry that has the header checks it too: a
@@ -92,7 +93,6 @@ const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 export function plainHost(host: string | null | undefined): boolean {
   return host !== null && host !== undefined && PLAIN_HOST.test(host)
 }
-const SCHEME = /^https?:\/\//
 
 /**
  * The rule of `accepts`, on a method and a full URL: the path as sent must be the one routing

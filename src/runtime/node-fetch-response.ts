@@ -34,6 +34,31 @@ export function bufferable(res: IncomingMessage, method: string, limit: number):
 }
 
 /**
+ * Reads an answer of announced `length` into one buffer as it arrives: no list of chunks kept
+ * beside the whole (node:http itself refuses a body longer than its Content-Length). Fewer bytes
+ * than announced, an error or the connection closing mid-answer call `failed` with the cause.
+ */
+export function readBodyWhole(
+  res: IncomingMessage,
+  length: number,
+  whole: (bytes: Uint8Array<ArrayBuffer>) => void,
+  failed: (cause: Error) => void
+): void {
+  const bytes = new Uint8Array(length)
+  let filled = 0
+  res.on('data', (chunk: Buffer) => {
+    bytes.set(chunk.subarray(0, length - filled), filled)
+    filled += chunk.byteLength
+  })
+  res.once('end', () => {
+    if (filled === length) whole(bytes)
+    else failed(new Error(`the engine sent ${filled} of ${length} announced bytes`))
+  })
+  res.once('error', failed)
+  res.once('aborted', () => failed(new Error('the engine closed the connection mid-answer')))
+}
+
+/**
  * The answer's headers as a record (names lower-case, repeats as node:http keeps them):
  * @hono/node-server's light Response keeps a record as it is until someone asks for `headers`.
  * Set-Cookie cannot be joined, so an answer with one gets a real Headers.

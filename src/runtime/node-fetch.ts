@@ -20,7 +20,7 @@ import { pipeline, Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import { bufferedResponse, READ_WHOLE, type ReadWholeInit } from '../proxy/buffered-body.ts'
 import { credentialsOf } from './engine-url.ts'
-import { bufferable, headerRecord, SMALL_BODY, toResponse } from './node-fetch-response.ts'
+import { bufferable, headerRecord, readBodyWhole, SMALL_BODY, toResponse } from './node-fetch-response.ts'
 
 export interface NodeFetchOptions {
   /** Sockets per upstream host:port (in use + idle); further calls queue. */
@@ -152,24 +152,6 @@ function send(attempt: Attempt, agent: HttpAgent): Promise<Response> {
         return
       }
       // A small answer of known length is read whole before the call resolves (see SMALL_BODY).
-      // Copied into one buffer of the announced length as it arrives: no list of chunks kept
-      // beside the whole (node:http itself refuses a body longer than its Content-Length).
-      const bytes = new Uint8Array(Number(res.headers['content-length']))
-      let filled = 0
-      res.on('data', (chunk: Buffer) => {
-        bytes.set(chunk.subarray(0, bytes.byteLength - filled), filled)
-        filled += chunk.byteLength
-      })
-      res.once('end', () => {
-        if (settled) return
-        if (filled !== bytes.byteLength) {
-          fail(new Error(`the engine sent ${filled} of ${bytes.byteLength} announced bytes`))
-          return
-        }
-        settled = true
-        done()
-        resolve(bufferedResponse(bytes, { status: res.statusCode ?? 502, headers: headerRecord(res) }))
-      })
       const fail = (error: Error) => {
         if (settled) return
         settled = true
@@ -177,8 +159,17 @@ function send(attempt: Attempt, agent: HttpAgent): Promise<Response> {
         // Destroyed by onAbort (which may run this first): the signal's reason, as fetch does.
         reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }))
       }
-      res.once('error', fail)
-      res.once('aborted', () => fail(new Error('the engine closed the connection mid-answer')))
+      readBodyWhole(
+        res,
+        Number(res.headers['content-length']),
+        (bytes) => {
+          if (settled) return
+          settled = true
+          done()
+          resolve(bufferedResponse(bytes, { status: res.statusCode ?? 502, headers: headerRecord(res) }))
+        },
+        fail
+      )
     })
     req.on('error', (error) => {
       if (settled) return

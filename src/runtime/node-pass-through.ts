@@ -19,8 +19,8 @@ import type { Logger } from '../lib/logger.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import { bufferedBody, keptHeaders } from '../proxy/buffered-body.ts'
 import { allowedResponseHeaders, outboundHeaders } from '../proxy/forward.ts'
-import { type EngineCall, engineGet, engineOrigin } from './node-engine-get.ts'
-import { bufferable, decoded, NULL_BODY, SMALL_BODY } from './node-fetch-response.ts'
+import { engineGet, engineOrigin } from './node-engine-get.ts'
+import { bufferable, decoded, NULL_BODY, readBodyWhole, SMALL_BODY } from './node-fetch-response.ts'
 
 /** Serves `req` when it takes the direct path and returns true; false leaves it to the app. */
 export type NodeDirect = (req: IncomingMessage, res: ServerResponse) => boolean
@@ -69,13 +69,19 @@ export function nodePassThrough(
           out['content-length'] = length
         }
         if (bufferable(answer, 'GET', SMALL_BODY)) {
-          readWhole(answer, Number(length), call, (bytes) => {
-            call.finished()
-            if (writeHead(res, status, out, requestId)) {
-              res.end(bytes)
-              answered(status)
-            } else answered(500)
-          })
+          const failed = (cause: Error) => call.fail(new TypeError('fetch failed', { cause }))
+          readBodyWhole(
+            answer,
+            Number(length),
+            (bytes) => {
+              call.finished()
+              if (writeHead(res, status, out, requestId)) {
+                res.end(bytes)
+                answered(status)
+              } else answered(500)
+            },
+            failed
+          )
           return
         }
         if (!writeHead(res, status, out, requestId)) {
@@ -124,39 +130,6 @@ export function nodePassThrough(
 /** A header as one string (node:http keeps only Set-Cookie as a list; a list is joined as Headers does). */
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value
-}
-
-/**
- * Reads an answer of announced `length` into one buffer as it arrives (no list of chunks kept
- * beside the whole); fewer bytes than announced, an error or the call cut fail the call instead.
- */
-function readWhole(
-  answer: IncomingMessage,
-  length: number,
-  call: EngineCall,
-  whole: (bytes: Uint8Array) => void
-): void {
-  const bytes = new Uint8Array(length)
-  let filled = 0
-  answer.on('data', (chunk: Buffer) => {
-    bytes.set(chunk.subarray(0, length - filled), filled)
-    filled += chunk.byteLength
-  })
-  answer.once('end', () => {
-    if (filled === length) whole(bytes)
-    else
-      call.fail(
-        new TypeError('fetch failed', {
-          cause: new Error(`the engine sent ${filled} of ${length} announced bytes`),
-        })
-      )
-  })
-  answer.once('error', (error) => call.fail(new TypeError('fetch failed', { cause: error })))
-  answer.once('aborted', () =>
-    call.fail(
-      new TypeError('fetch failed', { cause: new Error('the engine closed the connection mid-answer') })
-    )
-  )
 }
 
 /**

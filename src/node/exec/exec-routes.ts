@@ -129,7 +129,7 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
         timeoutMs: request.timeoutMs,
         killGraceMs: settings.killGraceMs,
         maxOutputBytes: events ? undefined : settings.maxOutputBytes,
-        signals: [c.req.raw.signal],
+        clientSignal: () => c.req.raw.signal,
         ...(events ? { onChunk: events.onChunk } : {}),
         ...(share
           ? { budget: { share, encode: { stdout: request.stdout.encode, stderr: request.stderr.encode } } }
@@ -153,7 +153,7 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
         truncated: result.truncated,
         stdoutBytes: result.bytes.stdout,
         stderrBytes: result.bytes.stderr,
-        clientGone: c.req.raw.signal.aborted || (events?.cancelled ?? false),
+        clientGone: run.clientLeft() || (events?.cancelled ?? false),
       })
       if (!events) {
         const result = await run.done

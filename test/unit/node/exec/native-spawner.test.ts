@@ -2,7 +2,12 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNativeSpawner } from '../../../../src/node/exec/native-spawner.ts'
 import { resultJson } from '../../../../src/node/exec/result-body.ts'
-import { type RunOptions, type RunResult, runCommand } from '../../../../src/node/exec/run-command.ts'
+import {
+  CLIENT_WATCH_DELAY_MS,
+  type RunOptions,
+  type RunResult,
+  runCommand,
+} from '../../../../src/node/exec/run-command.ts'
 import { directSpawner, type Spawner } from '../../../../src/node/exec/spawner.ts'
 import { createFixtureRoot, type FixtureRoot, groupEnded, readPids, running } from './fixture-root.ts'
 
@@ -30,7 +35,6 @@ function run(name: string, options: Partial<RunOptions> = {}) {
     timeoutMs: 10_000,
     killGraceMs: 200,
     maxOutputBytes: 1024 * 1024,
-    signals: [],
     spawner: native.spawner,
     ...options,
   })
@@ -78,13 +82,56 @@ describe('the native spawn helper', () => {
     const started = run('spawner', {
       env: { PATH: '/usr/bin:/bin', PIDFILE: file },
       timeoutMs: how === 'timeout' ? 500 : 10_000,
-      signals: [abort.signal],
+      clientSignal: () => abort.signal,
     })
     const [leader, grandchild] = await readPids(file)
     if (how === 'abort') abort.abort()
     const result = await started.done
     expect(result.returnCode).toBe(-15)
     expect(result.timedOut).toBe(how === 'timeout')
+    expect(await groupEnded(leader ?? 0)).toBe(true)
+    expect(running(grandchild ?? 0)).toBe(false)
+  })
+
+  it('never asks for the client signal of a run that ends before the watch starts', async () => {
+    let asked = 0
+    const instant: Spawner = (_request, events) => {
+      queueMicrotask(() => {
+        events.onSpawn(0)
+        events.onClose(0, null)
+      })
+      return { pause() {}, resume() {}, discard() {} }
+    }
+    const quick = run('exit42', {
+      spawner: instant,
+      clientSignal: () => {
+        asked++
+        return new AbortController().signal
+      },
+    })
+    expect((await quick.done).returnCode).toBe(0)
+    await new Promise((resolve) => setTimeout(resolve, CLIENT_WATCH_DELAY_MS * 2))
+    expect(asked).toBe(0)
+    expect(quick.clientLeft()).toBe(false)
+  })
+
+  it('kills the group of a client that left before the watch started, once it starts', async () => {
+    const file = join(fixture.base, `native-pids-${++pidCount}`)
+    const abort = new AbortController()
+    abort.abort()
+    let asked = 0
+    const started = run('spawner', {
+      env: { PATH: '/usr/bin:/bin', PIDFILE: file },
+      clientSignal: () => {
+        asked++
+        return abort.signal
+      },
+    })
+    const [leader, grandchild] = await readPids(file)
+    const result = await started.done
+    expect(result).toMatchObject({ returnCode: -15, timedOut: false })
+    expect(started.clientLeft()).toBe(true)
+    expect(asked).toBe(1)
     expect(await groupEnded(leader ?? 0)).toBe(true)
     expect(running(grandchild ?? 0)).toBe(false)
   })

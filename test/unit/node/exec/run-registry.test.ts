@@ -22,7 +22,6 @@ const sleeper = (seconds: string, script = 'sleeper', env: Record<string, string
     timeoutMs: 60_000,
     killGraceMs: 200,
     maxOutputBytes: 1024,
-    signals: [],
   })
 
 describe('the runs in flight', () => {

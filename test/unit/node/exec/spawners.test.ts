@@ -146,7 +146,6 @@ describe('a spawn that Node refuses synchronously (E2BIG for one argument over 1
       timeoutMs: 5000,
       killGraceMs: 200,
       maxOutputBytes: 1024,
-      signals: [],
       spawner,
     })
 

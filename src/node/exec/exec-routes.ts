@@ -97,7 +97,7 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
       record.auth = caller.method
       authorize(caller, requested)
       const request = toExecRequest(parseBody(await readBody(), c.req.header('content-type')), settings)
-      const command = await resolveCommand(c.req.param('command') ?? '', settings)
+      const command = resolveCommand(c.req.param('command') ?? '', settings)
       const args = applyRule(command.rule, request.args)
       Object.assign(record, {
         file: command.file,

@@ -108,7 +108,7 @@ function walkBelow(settings: ExecSettings, name: string): Stats | 'resolve' | un
 }
 
 /** Resolves or throws the 404 AppError. */
-export async function resolveCommand(raw: string, settings: ExecSettings): Promise<ResolvedCommand> {
+export function resolveCommand(raw: string, settings: ExecSettings): ResolvedCommand {
   const name = stripLeadingSlashes(raw)
   const problem = nameProblem(name)
   if (problem) throw commandNotFound(name, `rejected name: ${problem}`)

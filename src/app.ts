@@ -28,11 +28,20 @@ export interface FlowgateApp {
   openapi: OpenApiRegistry
 }
 
+export interface CreateAppOptions {
+  /**
+   * Mount the Conductor gateway's routes (the default). `flowgate exec serve` does not: there,
+   * `POST /<command path>` must run any command under the root, `api/workflow` included, as under
+   * httpexec, rather than reach a gateway route of the same path.
+   */
+  gateway?: boolean
+}
+
 /**
  * Creates the app. No I/O happens here: runtime entries serve `app.fetch`.
  * @example const { app } = createApp({ config, logger, capabilities }); serve({ fetch: app.fetch })
  */
-export function createApp(deps: AppDeps): FlowgateApp {
+export function createApp(deps: AppDeps, options: CreateAppOptions = {}): FlowgateApp {
   const readiness = deps.readiness ?? new Readiness()
   const registry = deps.metrics ?? new MetricsRegistry()
   const openapi = deps.openapi ?? new OpenApiRegistry()
@@ -49,7 +58,7 @@ export function createApp(deps: AppDeps): FlowgateApp {
   app.route('/', health({ readiness, openapi, version, runtime: deps.capabilities.runtime }))
   app.route('/', metricsRoute({ registry, openapi }))
   app.route('/', apiDocs({ openapi, assets: deps.assets, version }))
-  app.route('/', conductorGateway({ config, openapi, fetch: deps.fetch }))
+  if (options.gateway !== false) app.route('/', conductorGateway({ config, openapi, fetch: deps.fetch }))
 
   app.notFound(notFound())
   app.onError(errorHandler(logger))

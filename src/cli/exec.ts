@@ -1,7 +1,8 @@
 /**
  * @module `flowgate exec serve`: the httpexec-compatible server on its own — `POST /<command>`
  * on exec.serve_port (8000, where httpexec usually ran under hypercorn) — with flowgate's
- * hardening, `/healthz` and `/metrics`. Drains on SIGTERM/SIGINT and kills running commands.
+ * hardening, `/healthz` and `/metrics`, and without the Conductor gateway's routes (which would
+ * shadow commands named like them). Drains on SIGTERM/SIGINT and kills running commands.
  */
 import { parseArgs } from 'node:util'
 import { createApp } from '../app.ts'
@@ -64,7 +65,7 @@ export async function execCommand(args: string[], out: (text: string) => void): 
   const { config } = loaded
   const logger = createLogger({ level: config.log.level })
   const deps: AppDeps = { config, logger, capabilities: detectCapabilities() }
-  const flowgate = createApp(deps)
+  const flowgate = createApp(deps, { gateway: false })
   const exec = mountExec(flowgate, deps, { prefix: '', host: config.server.host })
   const server = await listenExec(flowgate.app.fetch, config.server.host, config.exec.serve_port)
   logger.info('listening', { url: `http://${config.server.host}:${server.port}`, mode: 'exec serve' })

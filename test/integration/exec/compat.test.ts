@@ -3,6 +3,8 @@
  * over the same fixture root: for every request httpexec handles correctly, the decoded responses
  * must be equal. Requests where httpexec misbehaves are compared by status class only.
  */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFixtureRoot, type FixtureRoot } from '../../unit/node/exec/fixture-root.ts'
 import { BIN, freePort, ROOT, type Running, startServer } from '../processes.ts'
@@ -14,6 +16,13 @@ let flowgate: Running
 
 beforeAll(async () => {
   fixture = createFixtureRoot()
+  // Commands named like paths of flowgate's Conductor gateway, which exec serve must not shadow.
+  for (const name of ['api/workflow', 'proxy/schedule/run']) {
+    const file = join(fixture.root, name)
+    mkdirSync(join(file, '..'), { recursive: true })
+    writeFileSync(file, `#!/bin/sh\necho "${name} $*"\n`)
+    chmodSync(file, 0o755)
+  }
   httpexec = await startHttpexec({ root: fixture.root, cwd: ROOT })
   const port = await freePort()
   flowgate = await startServer(`${BIN}/node`, {
@@ -61,6 +70,11 @@ const SAME: Array<[string, Case]> = [
   ['a JSON null body', { path: '/exit42', raw: 'null' }],
   ['environment null', { path: '/exit42', body: { environment: null } }],
   ['unknown keys', { path: '/exit42', body: { streams: 1 } }],
+  [
+    'a command named like a gateway path',
+    { path: '/api/workflow', body: { args: ['x'], stdout: capture() } },
+  ],
+  ['another one, deeper', { path: '/proxy/schedule/run', body: { stdout: capture() } }],
   [
     'leading double slash (httpexec tests POST //echo)',
     { path: '//echo', body: { stdin: { content: 'x' }, stdout: capture() } },

@@ -25,7 +25,9 @@ async function start(extra: Record<string, string> = {}): Promise<Running> {
   const port = await freePort()
   const taskProxyPort = await freePort()
   return startServer(`${BIN}/node`, {
-    args: ['src/cli/main.ts', 'serve', '--port', String(port)],
+    // As its command runs it (npm start): bin/flowgate.js, with the young-generation cap the memory
+    // goal is measured with (a V8 young generation of default size alone grows by some 48 MB).
+    args: ['bin/flowgate.js', 'serve', '--port', String(port)],
     env: {
       FLOWGATE_EXEC_ENABLED: 'true',
       FLOWGATE_EXEC_ROOT: fixture.root,

@@ -3,10 +3,10 @@
  * over the same fixture root: for every request httpexec handles correctly, the decoded responses
  * must be equal. Requests where httpexec misbehaves are compared by status class only.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createFixtureRoot, type FixtureRoot } from '../../unit/node/exec/fixture-root.ts'
+import { createFixtureRoot, type FixtureRoot, script } from '../../unit/node/exec/fixture-root.ts'
 import { BIN, freePort, ROOT, type Running, startServer } from '../processes.ts'
 import { type HttpexecServer, startHttpexec } from './httpexec-server.ts'
 
@@ -20,8 +20,7 @@ beforeAll(async () => {
   for (const name of ['api/workflow', 'proxy/schedule/run']) {
     const file = join(fixture.root, name)
     mkdirSync(join(file, '..'), { recursive: true })
-    writeFileSync(file, `#!/bin/sh\necho "${name} $*"\n`)
-    chmodSync(file, 0o755)
+    script(file, `echo "${name} $*"`)
   }
   httpexec = await startHttpexec({ root: fixture.root, cwd: ROOT })
   const port = await freePort()

@@ -49,7 +49,8 @@ const SCRIPTS: Record<string, string> = {
   'sub/tool': 'echo sub',
 }
 
-function script(path: string, body: string, mode = 0o755): void {
+/** Writes a /bin/sh script (executable unless `mode` says otherwise). */
+export function script(path: string, body: string, mode = 0o755): void {
   writeFileSync(path, `#!/bin/sh\n${body}\n`)
   chmodSync(path, mode)
 }

@@ -2,12 +2,14 @@
  * @module Tenant rules for workflow definitions (reference/conductor-gateway.md §b.4, with its
  * gaps fixed): every task name, sub-workflow reference, DYNAMIC_FORK expectedName and failure
  * workflow prefixed on the way in, system task types checked against an allow-list at every
- * depth, inline sub-workflow definitions and sub-workflow taskToDomain refused; on the way out a
+ * depth, inline sub-workflow definitions and sub-workflow taskToDomain refused, tasks shaped by
+ * run-time data pinned in the definition (run-time-tasks.ts); on the way out a
  * definition is visible only if everything it references is the tenant's (or shared), and is
  * returned with the prefixes removed.
  */
 import { AppError } from '../errors.ts'
 import { owns, prefix, strip } from './naming.ts'
+import { confineRunTimeTask } from './run-time-tasks.ts'
 import { isObject, type JsonObject, mapTasks, visitTasks } from './workflow-tasks.ts'
 
 export interface DefRules {
@@ -35,7 +37,9 @@ export function checkTaskTypes(tasks: unknown, path: string, allowed: ReadonlySe
 }
 
 /** Prefixes the names inside one task (already type-checked). */
-function tenantizeTask(task: JsonObject, where: string, tenant: string): JsonObject {
+function tenantizeTask(task: JsonObject, where: string, rules: DefRules): JsonObject {
+  const tenant = rules.tenant
+  confineRunTimeTask(task, where, rules)
   task.name = prefix(tenant, task.name, `${where}.name`, true)
   if (isObject(task.subWorkflowParam)) {
     const param = { ...task.subWorkflowParam }
@@ -67,7 +71,7 @@ function tenantizeTask(task: JsonObject, where: string, tenant: string): JsonObj
 /** Task list as it goes to Conductor (also used for dynamic_tasks in task updates). */
 export function tenantizeTasks(tasks: unknown, path: string, rules: DefRules): unknown[] {
   checkTaskTypes(tasks, path, rules.allowedTypes)
-  return mapTasks(tasks, path, (task, where) => tenantizeTask(task, where, rules.tenant))
+  return mapTasks(tasks, path, (task, where) => tenantizeTask(task, where, rules))
 }
 
 /** A client's workflow definition as it goes to Conductor. */
@@ -92,10 +96,38 @@ export function tenantizeDef(def: unknown, path: string, rules: DefRules, owner:
   return out
 }
 
+/** Where a task names another task or workflow in its inputs (run-time-tasks.ts), as [key, shared allowed]. */
+function namedInInputs(task: JsonObject): Array<[key: string, allowGlobal: boolean]> {
+  const keys: Array<[string, boolean]> = [['forkTaskName', true]]
+  if (typeof task.dynamicTaskNameParam === 'string') keys.push([task.dynamicTaskNameParam, true])
+  return keys
+}
+
 function taskVisible(task: JsonObject, tenant: string): boolean {
   if (strip(tenant, task.name, true) === undefined) return false
   if (isObject(task.subWorkflowParam) && !owns(tenant, task.subWorkflowParam.name)) return false
+  if (isObject(task.inputParameters)) {
+    const inputs = task.inputParameters
+    for (const [key, allowGlobal] of namedInInputs(task)) {
+      if (typeof inputs[key] === 'string' && strip(tenant, inputs[key], allowGlobal) === undefined)
+        return false
+    }
+    if (isObject(inputs.startWorkflow) && !owns(tenant, inputs.startWorkflow.name)) return false
+  }
   return true
+}
+
+function stripInputs(task: JsonObject, tenant: string): JsonObject {
+  const inputs: JsonObject = { ...(task.inputParameters as JsonObject) }
+  for (const [key, allowGlobal] of [...namedInInputs(task), ['expectedName', true] as [string, boolean]]) {
+    const name = typeof inputs[key] === 'string' ? strip(tenant, inputs[key], allowGlobal) : undefined
+    if (name !== undefined) inputs[key] = name
+  }
+  if (isObject(inputs.startWorkflow)) {
+    const { taskToDomain: _domain, ...request } = inputs.startWorkflow
+    inputs.startWorkflow = { ...request, name: strip(tenant, request.name) }
+  }
+  return inputs
 }
 
 function stripTask(task: JsonObject, tenant: string): JsonObject {
@@ -106,10 +138,7 @@ function stripTask(task: JsonObject, tenant: string): JsonObject {
   if (isObject(task.taskDefinition) && typeof task.taskDefinition.name === 'string') {
     task.taskDefinition = { ...task.taskDefinition, name: strip(tenant, task.taskDefinition.name, true) }
   }
-  if (isObject(task.inputParameters) && typeof task.inputParameters.expectedName === 'string') {
-    const expected = strip(tenant, task.inputParameters.expectedName, true)
-    if (expected !== undefined) task.inputParameters = { ...task.inputParameters, expectedName: expected }
-  }
+  if (isObject(task.inputParameters)) task.inputParameters = stripInputs(task, tenant)
   return task
 }
 

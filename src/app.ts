@@ -58,7 +58,8 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Flowga
   app.route('/', health({ readiness, openapi, version, runtime: deps.capabilities.runtime }))
   app.route('/', metricsRoute({ registry, openapi }))
   app.route('/', apiDocs({ openapi, assets: deps.assets, version }))
-  if (options.gateway !== false) app.route('/', conductorGateway({ config, openapi, fetch: deps.fetch }))
+  if (options.gateway !== false)
+    app.route('/', conductorGateway({ config, openapi, fetch: deps.fetch, logger }))
 
   app.notFound(notFound())
   app.onError(errorHandler(logger))

@@ -16,6 +16,7 @@ export const ERRORS = {
   FG_ERR_AUTH_UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
   FG_ERR_AUTH_TENANT_INVALID: { status: 400, title: 'Invalid tenant id' },
   FG_ERR_AUTH_NOT_CONFIGURED: { status: 503, title: 'Authentication is not configured' },
+  FG_ERR_AUTH_KEYS_UNAVAILABLE: { status: 503, title: 'The token signing keys are not available' },
   FG_ERR_RBAC_FORBIDDEN: { status: 403, title: 'Not allowed for your roles and groups' },
   // Conductor gateway
   FG_ERR_GATEWAY_NOT_FOUND: { status: 404, title: 'Not found' },

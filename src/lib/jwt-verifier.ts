@@ -4,8 +4,12 @@
  * tenant is then read from the unverified `iss`, checked, and the token verified against that
  * realm's own JWKS URL built from configuration — never from the token.
  */
-import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose'
+import { decodeJwt, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
+import { issuerKeys } from './issuer-keys.ts'
+import { cappedJwksFetch, KeysUnavailableError } from './jwks-fetch.ts'
 import { tenantProblem } from './naming.ts'
+
+export { KeysUnavailableError } from './jwks-fetch.ts'
 
 export interface JwtVerifierOptions {
   jwksUrl: string
@@ -13,13 +17,19 @@ export interface JwtVerifierOptions {
   audience?: string | undefined
   algorithms: readonly string[]
   clockSkewS: number
-  /** Most realms whose key sets are kept at once. */
-  maxIssuers?: number
-  /**
-   * Most key sets created per minute. Realm names come from unverified tokens: without a bound,
-   * anyone could make the gateway fetch JWKS for a stream of made-up realms.
-   */
-  newIssuersPerMinute?: number
+  /** Most proven realms whose key sets are kept at once (default 256). */
+  maxIssuers?: number | undefined
+  /** Key-set fetches of realms no token has proven yet, at once (default 4). */
+  maxNewIssuerFetches?: number | undefined
+  /** Largest JWKS answer read, in bytes (default 256 KiB). */
+  jwksMaxBytes?: number | undefined
+  /** Most keys a JWKS may hold (default 100). */
+  jwksMaxKeys?: number | undefined
+  /** Deadline of a JWKS fetch, body included (default 5 s). */
+  jwksTimeoutMs?: number | undefined
+  fetch?: typeof fetch | undefined
+  /** Told once per kind of JWKS trouble (too large, unreachable…) until a fetch succeeds again. */
+  onWarning?: ((message: string, fields: Record<string, unknown>) => void) | undefined
 }
 
 export interface VerifiedToken {
@@ -28,6 +38,7 @@ export interface VerifiedToken {
   issuerTenant?: string
 }
 
+/** Throws KeysUnavailableError when the keys cannot be had (not the token's fault); any other error means a bad token. */
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>
 
 const PLACEHOLDER = '{tenant}'
@@ -44,50 +55,63 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const issuerPattern = new RegExp(
     `^${escapeRegExp(options.issuer).replace(escapeRegExp(PLACEHOLDER), '([^/]+)')}$`
   )
-  const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
-  const maxIssuers = options.maxIssuers ?? 256
-  const perMinute = options.newIssuersPerMinute ?? 60
-  let windowStart = 0
-  let createdInWindow = 0
-  const keySetFor = (tenant: string) => {
-    let keySet = keySets.get(tenant)
-    if (!keySet) {
-      const now = Date.now()
-      if (now - windowStart >= 60_000) {
-        windowStart = now
-        createdInWindow = 0
-      }
-      if (createdInWindow >= perMinute) throw new Error('too many new token issuers; try again in a minute')
-      createdInWindow++
-      if (keySets.size >= maxIssuers) keySets.delete(keySets.keys().next().value as string)
-      keySet = createRemoteJWKSet(new URL(options.jwksUrl.replace(PLACEHOLDER, encodeURIComponent(tenant))), {
-        timeoutDuration: 5_000,
-        cooldownDuration: 30_000,
-      })
-      keySets.set(tenant, keySet)
-    }
-    return keySet
+  const keys = issuerKeys({
+    jwksUrl: (realm) => new URL(options.jwksUrl.replace(PLACEHOLDER, encodeURIComponent(realm))),
+    fetch: cappedJwksFetch({
+      maxBytes: options.jwksMaxBytes ?? 256 * 1024,
+      maxKeys: options.jwksMaxKeys ?? 100,
+      fetch: options.fetch,
+    }),
+    timeoutMs: options.jwksTimeoutMs ?? 5_000,
+    perRealm: perTenant,
+    maxProven: options.maxIssuers ?? 256,
+    maxUnproven: 16,
+    maxUnprovenFetches: options.maxNewIssuerFetches ?? 4,
+    maxFailed: 1024,
+    onWarning: options.onWarning,
+  })
+
+  const tenantOf = (token: string): string => {
+    const issuer = decodeJwt(token).iss ?? ''
+    const match = issuerPattern.exec(issuer)
+    const named = match?.[1] ? decodeURIComponent(match[1]) : undefined
+    if (named === undefined || tenantProblem(named) !== undefined)
+      throw new Error('token issuer is not a tenant realm')
+    return named
   }
 
+  // With a realm per tenant, a 404 from its JWKS URL means the token named a realm that does not
+  // exist: the token's fault. With one issuer it is the configuration's.
+  const asTokenError = (error: unknown): unknown =>
+    perTenant && error instanceof KeysUnavailableError && error.problem === 'not-found'
+      ? new Error('token issuer is not a known realm', { cause: error })
+      : error
+
   return async function verify(token) {
-    let tenant = ''
-    if (perTenant) {
-      const issuer = decodeJwt(token).iss ?? ''
-      const match = issuerPattern.exec(issuer)
-      const named = match?.[1] ? decodeURIComponent(match[1]) : undefined
-      if (named === undefined || tenantProblem(named) !== undefined)
-        throw new Error('token issuer is not a tenant realm')
-      tenant = named
+    const tenant = perTenant ? tenantOf(token) : ''
+    // Looked up only once jose has checked the token's form and algorithm.
+    let used: ReturnType<typeof keys.lookup> | undefined
+    const getKey: JWTVerifyGetKey = (header, jws) => {
+      used = keys.lookup(tenant)
+      return used(header, jws)
     }
-    const { payload } = await jwtVerify(token, keySetFor(tenant), {
-      issuer: perTenant ? options.issuer.replace(PLACEHOLDER, tenant) : options.issuer,
-      algorithms: [...options.algorithms],
-      clockTolerance: options.clockSkewS,
-      requiredClaims: ['exp'],
-      ...(options.audience ? { audience: options.audience } : {}),
-    })
-    return perTenant
-      ? { claims: payload as VerifiedToken['claims'], issuerTenant: tenant }
-      : { claims: payload as VerifiedToken['claims'] }
+    try {
+      const { payload } = await jwtVerify(token, getKey, {
+        issuer: perTenant ? options.issuer.replace(PLACEHOLDER, tenant) : options.issuer,
+        algorithms: [...options.algorithms],
+        clockTolerance: options.clockSkewS,
+        requiredClaims: ['exp'],
+        ...(options.audience ? { audience: options.audience } : {}),
+      })
+      if (used) keys.proven(tenant, used)
+      return perTenant
+        ? { claims: payload as VerifiedToken['claims'], issuerTenant: tenant }
+        : { claims: payload as VerifiedToken['claims'] }
+    } catch (error) {
+      const thrown = asTokenError(error)
+      if (used && error instanceof KeysUnavailableError && thrown instanceof Error)
+        keys.failed(tenant, thrown)
+      throw thrown
+    }
   }
 }

@@ -1,13 +1,13 @@
 /**
  * @module Sets `c.var.principal` from trusted headers, a verified JWT, or (loopback only) the
  * anonymous tenant. Missing or bad credentials → 401 with WWW-Authenticate (RFC 6750 §3);
- * a malformed tenant id → 400.
+ * a malformed tenant id → 400; signing keys that cannot be fetched → 503 (not the client's fault).
  */
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv, Principal } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { claimList, firstString, groupName, intersects } from '../lib/claims.ts'
-import type { TokenVerifier } from '../lib/jwt-verifier.ts'
+import { KeysUnavailableError, type TokenVerifier } from '../lib/jwt-verifier.ts'
 import { tenantProblem } from '../lib/naming.ts'
 
 export interface ClaimMapping {
@@ -84,6 +84,13 @@ export const identity = (options: IdentityOptions): MiddlewareHandler<AppEnv> =>
     try {
       verified = await options.verifier(token)
     } catch (error) {
+      if (error instanceof KeysUnavailableError) {
+        throw new AppError('FG_ERR_AUTH_KEYS_UNAVAILABLE', {
+          detail: 'The token signing keys cannot be fetched now; try again later.',
+          headers: { 'retry-after': '5' },
+          cause: error,
+        })
+      }
       throw new AppError('FG_ERR_AUTH_UNAUTHENTICATED', {
         detail: 'The bearer token is invalid or expired.',
         headers: { 'www-authenticate': 'Bearer realm="flowgate", error="invalid_token"' },

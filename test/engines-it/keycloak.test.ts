@@ -1,6 +1,7 @@
 /** @module Proves Keycloak is real: two realms, users with roles and groups, signed tokens checked with jose. */
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
+import { createJwtVerifier, KeysUnavailableError } from '../../src/lib/jwt-verifier.ts'
 import { keycloakAdmin } from '../engines/keycloak-admin.ts'
 import { field } from './http.ts'
 
@@ -52,6 +53,40 @@ describe('Keycloak', () => {
     expect(payload.preferred_username).toBe('user')
     expect(field(payload.realm_access, 'roles')).not.toContain('OWNER')
     expect(payload.groups ?? []).toEqual([])
+  })
+
+  it("keeps verifying two real realms' tokens through a flood of unsigned tokens naming made-up realms", async () => {
+    const verify = createJwtVerifier({
+      jwksUrl: `${engines.keycloakUrl}/realms/{tenant}/protocol/openid-connect/certs`,
+      issuer: `${engines.keycloakUrl}/realms/{tenant}`,
+      algorithms: ['RS256'],
+      clockSkewS: 0,
+      maxIssuers: 2,
+    })
+    const acmeToken = await keycloak.userToken(ACME, CLIENT, 'owner', 'secret')
+    await expect(verify(acmeToken)).resolves.toMatchObject({ issuerTenant: ACME })
+    // RS256 header, a made-up realm as issuer, a signature no key made: Keycloak answers 404.
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const exp = Math.floor(Date.now() / 1000) + 300
+    const unsigned = (realm: string) =>
+      `${b64({ alg: 'RS256', typ: 'JWT', kid: 'x' })}.${b64({ iss: keycloak.issuer(realm), exp, preferred_username: 'owner' })}.${b64('sig')}`
+    for (let batch = 0; batch < 50; batch++) {
+      const errors = await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          verify(unsigned(`ghost-${SUFFIX}-${batch}-${i}`)).then(
+            () => undefined,
+            (thrown: unknown) => thrown
+          )
+        )
+      )
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(Error)
+        expect(error).not.toBeInstanceOf(KeysUnavailableError)
+      }
+    }
+    await expect(verify(acmeToken)).resolves.toMatchObject({ issuerTenant: ACME })
+    const globexToken = await keycloak.userToken(GLOBEX, CLIENT, 'user', 'secret')
+    await expect(verify(globexToken)).resolves.toMatchObject({ issuerTenant: GLOBEX })
   })
 
   it('lists the realms with the admin token', async () => {

@@ -45,6 +45,16 @@ export const auth = z.strictObject({
   algorithms: setting(stringList().default(['RS256']), {
     description: 'Accepted JWT signature algorithms.',
   }),
+  jwks_max_bytes: setting(byteSize().default(256 * 1024), {
+    description:
+      'Largest JWKS answer read; a bigger key set is cut off there and its tokens get 503 until it shrinks.',
+  }),
+  jwks_max_keys: setting(z.number().int().min(1).max(10_000).default(100), {
+    description: 'Most keys a JWKS may hold.',
+  }),
+  jwks_timeout_ms: setting(millis().default(5_000), {
+    description: 'Deadline of a JWKS fetch, body included.',
+  }),
   clock_skew_s: setting(z.number().int().min(0).max(600).default(30), {
     description: 'Tolerated clock difference when checking `exp` and `nbf`.',
   }),

@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import type { Config } from '../../config/schema.ts'
 import type { AppEnv } from '../../env.ts'
 import { createJwtVerifier, type TokenVerifier } from '../../lib/jwt-verifier.ts'
+import type { Logger } from '../../lib/logger.ts'
 import type { OpenApiRegistry } from '../../lib/openapi.ts'
 import { identity } from '../../middleware/identity.ts'
 import { createUpstream } from '../../proxy/forward.ts'
@@ -24,9 +25,11 @@ export interface ConductorGatewayOptions {
   config: Readonly<Config>
   openapi: OpenApiRegistry
   fetch?: typeof fetch | undefined
+  /** Where JWKS trouble is told (once per kind). */
+  logger?: Logger | undefined
 }
 
-function verifierFor(auth: Config['auth']): TokenVerifier | undefined {
+function verifierFor(auth: Config['auth'], logger: Logger | undefined): TokenVerifier | undefined {
   if (auth.mode !== 'jwt' || !auth.jwks_url || !auth.issuer) return undefined
   return createJwtVerifier({
     jwksUrl: auth.jwks_url,
@@ -34,6 +37,10 @@ function verifierFor(auth: Config['auth']): TokenVerifier | undefined {
     audience: auth.audience,
     algorithms: auth.algorithms,
     clockSkewS: auth.clock_skew_s,
+    jwksMaxBytes: auth.jwks_max_bytes,
+    jwksMaxKeys: auth.jwks_max_keys,
+    jwksTimeoutMs: auth.jwks_timeout_ms,
+    onWarning: (message, fields) => logger?.warn(message, fields),
   })
 }
 
@@ -53,7 +60,7 @@ export function conductorGateway(options: ConductorGatewayOptions): Hono<AppEnv>
   }
   const who = identity({
     mode: config.auth.mode,
-    verifier: verifierFor(config.auth),
+    verifier: verifierFor(config.auth, options.logger),
     claims: {
       tenant: config.auth.claim_tenant,
       user: config.auth.claim_user,

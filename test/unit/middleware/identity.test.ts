@@ -1,7 +1,11 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { AppEnv } from '../../../src/env.ts'
-import type { TokenVerifier, VerifiedToken } from '../../../src/lib/jwt-verifier.ts'
+import {
+  KeysUnavailableError,
+  type TokenVerifier,
+  type VerifiedToken,
+} from '../../../src/lib/jwt-verifier.ts'
 import { createLogger } from '../../../src/lib/logger.ts'
 import { errorHandler } from '../../../src/middleware/errors.ts'
 import { type IdentityOptions, identity } from '../../../src/middleware/identity.ts'
@@ -189,6 +193,21 @@ describe('identity in jwt mode', () => {
     })
     expect(response.status).toBe(503)
     expect((await problemOf(response)).code).toBe('FG_ERR_AUTH_NOT_CONFIGURED')
+  })
+
+  it('answers 503 with Retry-After, not 401, when the signing keys cannot be fetched', async () => {
+    const verifier: TokenVerifier = async () => {
+      throw new KeysUnavailableError('too-large', 'the key set is larger than 262144 bytes')
+    }
+    const response = await appWith({ mode: 'jwt', verifier }).request('/who', {
+      headers: { authorization: 'Bearer good.token.sig' },
+    })
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('5')
+    expect(response.headers.get('www-authenticate')).toBeNull()
+    const problem = await problemOf(response)
+    expect(problem.code).toBe('FG_ERR_AUTH_KEYS_UNAVAILABLE')
+    expect(JSON.stringify(problem)).not.toContain('262144')
   })
 
   it('ignores trusted headers in jwt mode', async () => {

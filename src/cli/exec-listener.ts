@@ -1,20 +1,24 @@
 /**
  * @module The listener of `flowgate exec serve`: Bun.serve when Bun runs it, node:http (through
- * @hono/node-server) elsewhere. On Bun, node:http is an emulation: a short command's request spent
- * about 40% of the server's CPU in its socket layer.
+ * @hono/node-server, with [server]'s timeouts, connection limit and drain) elsewhere. On Bun,
+ * node:http is an emulation: a short command's request spent about 40% of the server's CPU in its
+ * socket layer.
  */
-import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
+import type { Logger } from '../lib/logger.ts'
 import { streamFormat } from '../node/exec/event-stream.ts'
+import { bunIdleTimeout } from '../runtime/bun-settings.ts'
+import { nativeDrain } from '../runtime/native-drain.ts'
+import { type ListenerSettings, listen } from '../runtime/node-listener.ts'
 
 type Fetch = (request: Request) => Response | Promise<Response>
 
 export interface ExecListener {
   port: number
-  /** Stops accepting; resolves once the open requests have been answered. */
-  close(): Promise<void>
-  /** Closes connections that carry no request. */
-  closeIdle(): void
+  /**
+   * Stops accepting and drains (answers say `Connection: close`, idle connections are closed);
+   * resolves once the open requests have been answered.
+   */
+  drain(): Promise<void>
   /** Closes every connection, requests in flight included. */
   closeAll(): void
 }
@@ -32,44 +36,44 @@ interface BunServe {
     port: number
     fetch: (request: Request, server: BunServer) => Response | Promise<Response>
     maxRequestBodySize: number
+    idleTimeout?: number
   }): BunServer
 }
 
-export async function listenExec(fetch: Fetch, host: string, port: number): Promise<ExecListener> {
+export interface ExecListenOptions {
+  host: string
+  port: number
+  logger: Logger
+  settings: ListenerSettings
+}
+
+export async function listenExec(fetch: Fetch, options: ExecListenOptions): Promise<ExecListener> {
+  const { host, port, logger, settings } = options
   const bun = (globalThis as { Bun?: BunServe }).Bun
   if (bun) {
+    const drain = nativeDrain()
+    const idleTimeout = bunIdleTimeout(settings.keep_alive_timeout_ms)
     const server = bun.serve({
       hostname: host,
       port,
-      // Bun's idle timeout (10 s) would cut a streamed reply whose command is silent that long
-      // (tested); no limit for those requests.
-      fetch: (request, self) => {
+      // Bun's idle timeout would cut a streamed reply whose command is silent that long (tested);
+      // no limit for those requests.
+      fetch: drain.wrap((request: Request, self: BunServer) => {
         if (streamFormat(request.headers.get('accept') ?? undefined)) self.timeout(request, 0)
         return fetch(request)
-      },
+      }),
       // Bun hands the body to fetch as a stream, so flowgate's limits refuse what is too large
       // with its problem response; Bun's own cap would answer a bare 413 first.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      ...(idleTimeout !== undefined ? { idleTimeout } : {}),
     })
     return {
       port: server.port,
-      close: () => server.stop(false),
-      closeIdle: () => {},
+      drain: () => drain.begin().then(() => server.stop(false)),
       closeAll: () => void server.stop(true),
     }
   }
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const created = serve({ fetch, hostname: host, port }, () => resolve(created))
-    created.once('error', reject)
-  })
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    closeIdle: () => {
-      if ('closeIdleConnections' in server) server.closeIdleConnections()
-    },
-    closeAll: () => {
-      if ('closeAllConnections' in server) server.closeAllConnections()
-    },
-  }
+  // httpexec (under hypercorn) answers a client that half-closes after its request.
+  const listener = await listen(fetch, { host, port, logger, settings, halfOpen: true })
+  return { port: listener.port, drain: () => listener.drain(), closeAll: () => listener.closeAll() }
 }

@@ -67,7 +67,12 @@ export async function execCommand(args: string[], out: (text: string) => void): 
   const deps: AppDeps = { config, logger, capabilities: detectCapabilities() }
   const flowgate = createApp(deps, { gateway: false })
   const exec = mountExec(flowgate, deps, { prefix: '', host: config.server.host })
-  const server = await listenExec(flowgate.app.fetch, config.server.host, config.exec.serve_port)
+  const server = await listenExec(flowgate.app.fetch, {
+    host: config.server.host,
+    port: config.exec.serve_port,
+    logger,
+    settings: config.server,
+  })
   logger.info('listening', { url: `http://${config.server.host}:${server.port}`, mode: 'exec serve' })
 
   let stopping = false
@@ -75,8 +80,7 @@ export async function execCommand(args: string[], out: (text: string) => void): 
     if (stopping) process.exit(1)
     stopping = true
     logger.info('shutting down', { signal })
-    const closed = server.close()
-    server.closeIdle()
+    const closed = server.drain()
     // Running commands are killed as groups; their requests then answer and the server closes.
     const grace = setTimeout(() => {
       void exec.stop()

@@ -4,14 +4,23 @@
  * from FLOWGATE_CONFIG or ./flowgate.toml and the environment.
  */
 import { bunPassThrough } from './bun-pass-through.ts'
+import { bunIdleTimeout } from './bun-settings.ts'
+import { nativeDrain } from './native-drain.ts'
 import { nativeApps } from './native-start.ts'
 
 function start(): void {
   const { config, logger, flowgate, proxy } = nativeApps(process.env, (code) => process.exit(code))
+  const drain = nativeDrain()
   const serve = (host: string, port: number, fetch: (request: Request) => Response | Promise<Response>) =>
-    // Bun hands the body to fetch as a stream, so flowgate's limits refuse what is too large with
-    // its problem response; a cap of Bun's own would answer a bare 413 first.
-    Bun.serve({ hostname: host, port, fetch, maxRequestBodySize: Number.MAX_SAFE_INTEGER })
+    Bun.serve({
+      hostname: host,
+      port,
+      fetch: drain.wrap(fetch),
+      // Bun hands the body to fetch as a stream, so flowgate's limits refuse what is too large
+      // with its problem response; a cap of Bun's own would answer a bare 413 first.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      idleTimeout: bunIdleTimeout(config.server.keep_alive_timeout_ms),
+    })
   const server = serve(config.server.host, config.server.port, flowgate.app.fetch)
   logger.info('listening', { url: `http://${server.hostname}:${server.port}`, runtime: 'bun' })
   // The task proxy's body-less pass-through GETs go to the engine over Bun's own sockets.
@@ -34,7 +43,9 @@ function start(): void {
     logger.info('shutting down', { signal })
     const deadline = new Promise((resolve) => setTimeout(resolve, config.server.shutdown_grace_ms))
     proxy?.registry.stop()
-    Promise.race([Promise.all([server.stop(false), proxyServer?.stop(false)]), deadline]).then(() => {
+    // stop(false) stops accepting, closes idle connections and waits for requests in flight.
+    const stopped = drain.begin().then(() => Promise.all([server.stop(false), proxyServer?.stop(false)]))
+    Promise.race([stopped, deadline]).then(() => {
       server.stop(true)
       proxyServer?.stop(true)
       direct?.close()

@@ -3,10 +3,12 @@
  * Run with `deno run --allow-net --allow-env --allow-read src/runtime/deno.ts`. Configuration comes
  * from FLOWGATE_CONFIG or ./flowgate.toml and the environment.
  */
+import { nativeDrain } from './native-drain.ts'
 import { nativeApps } from './native-start.ts'
 
 function start(): void {
   const { config, logger, flowgate, proxy } = nativeApps(Deno.env.toObject(), (code) => Deno.exit(code))
+  const drain = nativeDrain()
   const serve = (
     host: string,
     port: number,
@@ -20,7 +22,7 @@ function start(): void {
         onListen: ({ hostname, port }) =>
           logger.info(label, { url: `http://${hostname}:${port}`, runtime: 'deno' }),
       },
-      fetch
+      drain.wrap(fetch)
     )
   const server = serve(config.server.host, config.server.port, flowgate.app.fetch, 'listening')
   const proxyServer = proxy
@@ -34,7 +36,9 @@ function start(): void {
     logger.info('shutting down', { signal })
     const deadline = new Promise((resolve) => setTimeout(resolve, config.server.shutdown_grace_ms))
     proxy?.registry.stop()
-    Promise.race([Promise.all([server.shutdown(), proxyServer?.shutdown()]), deadline]).then(() => {
+    // shutdown() stops accepting, closes idle connections and waits for requests in flight.
+    const stopped = drain.begin().then(() => Promise.all([server.shutdown(), proxyServer?.shutdown()]))
+    Promise.race([stopped, deadline]).then(() => {
       logger.info('stopped')
       Deno.exit(0)
     })

@@ -51,7 +51,13 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
   const { mountNodeModules } = await import('../node/mount.ts')
   const mounted = await mountNodeModules(flowgate, deps)
 
-  const main = await listen(flowgate.app.fetch, config.server.host, config.server.port, logger)
+  const settings = config.server
+  const main = await listen(flowgate.app.fetch, {
+    host: config.server.host,
+    port: config.server.port,
+    logger,
+    settings,
+  })
   logger.info('listening', { url: main.url, runtime: capabilities.runtime, modules: mounted.mounted })
 
   let proxy: { listener: Listener; stop: () => void } | undefined
@@ -60,13 +66,13 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
     const proxyApp = createTaskProxyApp({ ...deps, registry })
     registerProcessMetrics(proxyApp.metrics)
     try {
-      const listener = await listen(
-        proxyApp.app.fetch,
-        config.task_proxy.host,
-        config.task_proxy.port,
+      const listener = await listen(proxyApp.app.fetch, {
+        host: config.task_proxy.host,
+        port: config.task_proxy.port,
         logger,
-        nodePassThrough(proxyApp.direct, proxyApp.logger, forwarder.agent)
-      )
+        settings,
+        direct: nodePassThrough(proxyApp.direct, proxyApp.logger, forwarder.agent),
+      })
       proxy = { listener, stop: () => registry.stop() }
       logger.info('task proxy listening', { url: listener.url })
     } catch (error) {

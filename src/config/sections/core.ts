@@ -11,7 +11,24 @@ export const server = z.strictObject({
     description: 'Largest request body accepted, in bytes or with a unit ("50mb").',
   }),
   shutdown_grace_ms: setting(millis().default(10_000), {
-    description: 'How long in-flight requests may finish after SIGTERM/SIGINT before exit.',
+    description:
+      'How long in-flight requests may finish after SIGTERM/SIGINT before exit. While draining, every answer says `Connection: close` and its connection is closed once it is written.',
+  }),
+  headers_timeout_ms: setting(millis().default(15_000), {
+    description:
+      "How long a client may take to send a request's headers before its connection is answered 408 and closed (at most request_timeout_ms); 0 = no limit. Node listeners only.",
+  }),
+  request_timeout_ms: setting(millis().default(120_000), {
+    description:
+      'How long a client may take to send a whole request, body included, before it is answered 408 and closed; the answer (a long poll, a streamed command) is not limited by it. 0 = no limit. Node listeners only.',
+  }),
+  keep_alive_timeout_ms: setting(millis().default(5_000), {
+    description:
+      "How long an idle kept-alive connection stays open for its next request (Node listeners; on Bun the connection idle timeout, rounded up to seconds, at most 255 s; 0 = Bun's default).",
+  }),
+  max_connections: setting(z.number().int().min(0).default(1024), {
+    description:
+      'Open connections each listener accepts at once; further connections are closed as they arrive (raise it for many polling workers). 0 = no limit. Node listeners only.',
   }),
 })
 

@@ -23,6 +23,7 @@ export const ERRORS = {
   FG_ERR_GATEWAY_NAME_INVALID: { status: 400, title: 'Invalid name' },
   FG_ERR_GATEWAY_FIELD_FORBIDDEN: { status: 400, title: 'A field the gateway sets itself was sent' },
   FG_ERR_GATEWAY_TASK_TYPE_FORBIDDEN: { status: 400, title: 'Task type not allowed' },
+  FG_ERR_TASK_PROXY_ROUTE_CLOSED: { status: 404, title: 'Not served to workers by the task proxy' },
   FG_ERR_SCHEDULER_NOT_CONFIGURED: { status: 503, title: 'No scheduler is configured' },
   FG_ERR_UPSTREAM_UNAVAILABLE: { status: 502, title: 'The workflow engine cannot be reached' },
   FG_ERR_UPSTREAM_TIMEOUT: { status: 504, title: 'The workflow engine did not answer in time' },

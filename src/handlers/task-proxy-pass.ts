@@ -14,6 +14,7 @@ import type { RequestRecorder } from '../middleware/metrics.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import { bufferedBody, bufferedResponse, headerOf } from '../proxy/buffered-body.ts'
 import { createUpstream, responseHeaders, upstreamError } from '../proxy/forward.ts'
+import { type PassThroughMode, passedInMode } from './task-proxy-routes.ts'
 
 /** The route pattern of the pass-through (its metrics and access-log label). */
 export const PASS_THROUGH_ROUTE = '/api/*'
@@ -55,9 +56,12 @@ export interface DirectPassThrough {
   /**
    * Whether `request` is one hono would route to the pass-through and that has no body: a GET
    * below `/api/` that is not a poll, its path free of `%` and `//` (which routing would read
-   * differently). Anything else goes through the app.
+   * differently), and a call `task_proxy.pass_through` passes on. Anything else goes through the
+   * app (which refuses closed calls).
    */
   accepts(request: Request): boolean
+  /** The same rule on a method and a full URL (an entry that reads requests itself). */
+  passes(method: string, url: string): boolean
   serve(request: Request): Promise<Response>
   /**
    * For a runtime entry that makes the engine call itself (node-pass-through.ts,
@@ -97,9 +101,9 @@ export function plainHost(host: string | null | undefined): boolean {
 /**
  * The rule of `accepts`, on a method and a full URL: the path as sent must be the one routing
  * would see, so nothing that URL parsing changes (`%`, `#`, `//`, a backslash, dot segments, an
- * odd Host that would make the URL relative or move its path).
+ * odd Host that would make the URL relative or move its path), and a call `mode` passes on.
  */
-export function passesDirectly(method: string, url: string): boolean {
+export function passesDirectly(method: string, url: string, mode: PassThroughMode = 'worker'): boolean {
   if (method !== 'GET') return false
   const scheme = SCHEME.exec(url)
   if (!scheme) return false
@@ -111,7 +115,8 @@ export function passesDirectly(method: string, url: string): boolean {
     path.startsWith('/api/') &&
     !path.startsWith('/api/tasks/poll') &&
     !path.includes('//') &&
-    !DOT_SEGMENT.test(path)
+    !DOT_SEGMENT.test(path) &&
+    passedInMode(mode, method, path)
   )
 }
 
@@ -125,6 +130,8 @@ export function directPassThrough(options: DirectPassThroughOptions): DirectPass
     ...(options.fetch ? { fetch: options.fetch } : {}),
   })
   const accessLog = config.log.access
+  const mode = config.task_proxy.pass_through
+  const passes = (method: string, url: string) => passesDirectly(method, url, mode)
   const record: DirectPassThrough['record'] = ({ requestId, path, status, started }) => {
     const ms = performance.now() - started
     options.record('GET', PASS_THROUGH_ROUTE, status, ms / 1000)
@@ -141,7 +148,8 @@ export function directPassThrough(options: DirectPassThroughOptions): DirectPass
   const failure: DirectPassThrough['failure'] = (error, requestId, clientGone, signal) =>
     errorResponse(upstreamError(error, clientGone), logger.child({ requestId }), requestId, signal)
   return {
-    accepts: (request) => passesDirectly(request.method, request.url),
+    accepts: (request) => passes(request.method, request.url),
+    passes,
     async serve(request) {
       const started = performance.now()
       const headers = request.headers

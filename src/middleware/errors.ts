@@ -18,7 +18,7 @@ const BY_STATUS: Partial<Record<number, ErrorCode>> = {
 const ENGINE_TROUBLE = new Set<ErrorCode>(['FG_ERR_UPSTREAM_UNAVAILABLE', 'FG_ERR_UPSTREAM_TIMEOUT'])
 
 /** Name, message and the errno-style code of an error and of the causes it wraps (fetch failed → ECONNREFUSED). */
-function causeSummary(cause: unknown): Array<Record<string, string>> {
+export function causeSummary(cause: unknown): Array<Record<string, string>> {
   const chain: Array<Record<string, string>> = []
   for (let at = cause; at instanceof Error && chain.length < 4; at = at.cause) {
     const code = (at as Error & { code?: unknown }).code

@@ -1,6 +1,6 @@
 /**
  * @module The task proxy's direct pass-through at the Node listener: a body-less GET that
- * `passesDirectly` is served from node:http's own request and response and sent to the engine
+ * `direct.passes` is served from node:http's own request and response and sent to the engine
  * with node:http itself (node-engine-get.ts), without the Request, signal, fetch and Response
  * objects that the adapter and the portable path build for every request (on Node they were most
  * of what flowgate cost over a bare proxy; docs/PERFORMANCE.md). The rules are the portable ones,
@@ -14,7 +14,7 @@ import { pipeline, Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { TLSSocket } from 'node:tls'
 import { AppError, problemResponse } from '../errors.ts'
-import { type DirectPassThrough, passesDirectly, plainHost, rawTarget } from '../handlers/task-proxy-pass.ts'
+import { type DirectPassThrough, plainHost, rawTarget } from '../handlers/task-proxy-pass.ts'
 import type { Logger } from '../lib/logger.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import { bufferedBody, keptHeaders } from '../proxy/buffered-body.ts'
@@ -40,7 +40,7 @@ export function nodePassThrough(
     if (!plainHost(host)) return false
     const scheme = (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http'
     const url = `${scheme}://${host}${target}`
-    if (!passesDirectly(req.method ?? '', url)) return false
+    if (!direct.passes(req.method ?? '', url)) return false
     passThrough(req, res, url, target)
     return true
   }

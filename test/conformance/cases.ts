@@ -50,14 +50,20 @@ function chunked(bytes: number, chunk = 256): ReadableStream<Uint8Array> {
 }
 
 /** A task proxy over an in-process Conductor holding `perDomain` tasks in each tenant's queue. */
-function taskProxyOver(perDomain: number): { app: FlowgateApp['app']; domains: string[] } {
+function taskProxyOver(
+  perDomain: number,
+  engineDown = false
+): { app: FlowgateApp['app']; domains: string[]; calls: string[] } {
   const queues = new Map<string, number>([
     ['acme', perDomain],
     ['globex', perDomain],
   ])
   const domains: string[] = []
+  const calls: string[] = []
   const fakeFetch = (async (input: RequestInfo | URL) => {
     const url = new URL(String(input))
+    calls.push(url.pathname)
+    if (engineDown) throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') })
     const domain = url.searchParams.get('domain') ?? ''
     domains.push(domain)
     const taken = Math.min(queues.get(domain) ?? 0, Number(url.searchParams.get('count')))
@@ -80,7 +86,7 @@ function taskProxyOver(perDomain: number): { app: FlowgateApp['app']; domains: s
     registry,
     fetch: fakeFetch,
   })
-  return { app: proxy.app, domains }
+  return { app: proxy.app, domains, calls }
 }
 
 export const cases: ConformanceCase[] = [
@@ -232,6 +238,34 @@ export const cases: ConformanceCase[] = [
       assert.equal(tasks.length, 3)
       assert.deepEqual(new Set(tasks.map((task) => task.domain)), new Set(['acme', 'globex']))
       assert.deepEqual(new Set(domains), new Set(['acme', 'globex']))
+    },
+  ],
+  [
+    'refuses on the task proxy the calls workers do not make, without asking Conductor',
+    async () => {
+      const { app, calls } = taskProxyOver(5)
+      for (const [method, path] of [
+        ['GET', '/api/admin/config'],
+        ['GET', '/api/metadata/workflow'],
+        ['PUT', '/api/workflow/1b2c/pause'],
+        ['GET', '/api/tasks/queue/all'],
+        ['GET', '/api/tasks/poll/batch/x%2F..%2F..%2Fadmin%2Fconfig'],
+      ] as const) {
+        const response = await app.request(`http://proxy.test${path}`, { method })
+        assert.equal(response.status, 404, `${method} ${path}`)
+        assert.equal(((await response.json()) as { code: string }).code, 'FG_ERR_TASK_PROXY_ROUTE_CLOSED')
+      }
+      assert.deepEqual(calls, [])
+    },
+  ],
+  [
+    "answers a task-proxy poll 502 when every tenant's poll fails (the engine is down)",
+    async () => {
+      const { app } = taskProxyOver(5, true)
+      const batch = await app.request('/api/tasks/poll/batch/GLOBAL___notify?count=3&timeout=1000')
+      assert.equal(batch.status, 502)
+      assert.equal(((await batch.json()) as { code: string }).code, 'FG_ERR_UPSTREAM_UNAVAILABLE')
+      assert.equal((await app.request('/api/tasks/poll/GLOBAL___notify')).status, 502)
     },
   ],
   [

@@ -1,8 +1,18 @@
 /**
  * @module The task proxy against the real Conductor, with the tenant list read from the real
- * Keycloak's realms: one GLOBAL___ worker serves two tenants' workflows through it.
+ * Keycloak's realms: one GLOBAL___ worker serves two tenants' workflows through it; what else it
+ * passes (only worker calls by default); its polls while Conductor is down and once it is back.
  */
+import {
+  type AddressInfo,
+  connect,
+  createServer as createNetServer,
+  type Server as NetServer,
+} from 'node:net'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { resolveConfig } from '../../src/config/resolve.ts'
+import { createLogger } from '../../src/lib/logger.ts'
+import { serveNode } from '../../src/runtime/node.ts'
 import { createWorld, type World } from './gateway-world.ts'
 import { eventually } from './http.ts'
 
@@ -99,3 +109,123 @@ describe('task proxy with Keycloak tenants', () => {
     }
   })
 })
+
+describe('task proxy pass-through against the real Conductor', () => {
+  it("refuses by default what workers never call: another tenant's execution, pause, definitions, queues, admin", async () => {
+    const proxy = world.gateway.taskProxyUrl ?? ''
+    const tenant = world.tenants[0]
+    const started = await world.call(tenant, 'admin', 'POST', '/api/workflow', {
+      name: 'notify_all',
+      version: 1,
+    })
+    expect(started.status).toBe(200)
+    const id = (await started.text()).trim()
+    for (const [method, path] of [
+      ['GET', '/api/admin/config'],
+      ['GET', `/api/workflow/${id}`],
+      ['PUT', `/api/workflow/${id}/pause`],
+      ['GET', '/api/metadata/workflow'],
+      ['GET', '/api/tasks/queue/all'],
+      ['GET', `/api/tasks/poll/batch/x%2F..%2F..%2Fworkflow%2F${id}`],
+      ['GET', `/API/workflow/${id}`],
+      ['GET', `/api/workflow/${id}/`],
+      ['HEAD', '/api/admin/config'],
+      ['OPTIONS', '/api/admin/config'],
+    ] as const) {
+      const response = await fetch(`${proxy}${path}`, { method, signal: AbortSignal.timeout(10_000) })
+      expect([method, path, response.status]).toEqual([method, path, 404])
+    }
+    // The pause never reached Conductor.
+    const workflow = (await (
+      await world.conductor('GET', `/api/workflow/${id}?includeTasks=false`)
+    ).json()) as {
+      status: string
+    }
+    expect(workflow.status).toBe('RUNNING')
+  })
+
+  it('passes them all with pass_through = "all", as the original did', async () => {
+    const open = await serveNode({
+      config: resolveConfig({
+        env: {
+          FLOWGATE_SERVER_PORT: '0',
+          FLOWGATE_TASK_PROXY_PORT: '0',
+          FLOWGATE_TASK_PROXY_TENANTS: world.tenants.map((tenant) => tenant.name).join(','),
+          FLOWGATE_TASK_PROXY_PASS_THROUGH: 'all',
+          FLOWGATE_AUTH_MODE: 'headers',
+          PROXY_TARGET: world.conductorUrl,
+        },
+      }).config,
+      logger: createLogger({ level: 'silent' }),
+    })
+    try {
+      for (const path of ['/api/admin/config', '/api/metadata/workflow', '/api/tasks/queue/all']) {
+        const response = await fetch(`${open.taskProxyUrl}${path}`, { signal: AbortSignal.timeout(10_000) })
+        expect([path, response.status]).toEqual([path, 200])
+      }
+    } finally {
+      await open.close()
+    }
+  })
+})
+
+describe('task proxy polls while Conductor is down', () => {
+  it('answers 502 at once and logs the outage once, then serves polls again when Conductor is back', async () => {
+    // A port with nothing on it; later a relay to the real Conductor listens there.
+    const { port } = await listening(createNetServer()).then(async (server) => {
+      const address = server.address() as AddressInfo
+      await new Promise((resolve) => server.close(resolve))
+      return address
+    })
+    const lines: Array<Record<string, unknown>> = []
+    const proxyServer = await serveNode({
+      config: resolveConfig({
+        env: {
+          FLOWGATE_SERVER_PORT: '0',
+          FLOWGATE_TASK_PROXY_PORT: '0',
+          FLOWGATE_TASK_PROXY_TENANTS: world.tenants.map((tenant) => tenant.name).join(','),
+          FLOWGATE_AUTH_MODE: 'headers',
+          FLOWGATE_LOG_ACCESS: 'false',
+          PROXY_TARGET: `http://127.0.0.1:${port}`,
+        },
+      }).config,
+      logger: createLogger({ level: 'info', sink: (line) => lines.push(JSON.parse(line)) }),
+    })
+    const conductor = new URL(world.conductorUrl)
+    let relay: NetServer | undefined
+    try {
+      const proxy = proxyServer.taskProxyUrl ?? ''
+      for (let i = 0; i < 5; i++) {
+        const batch = await fetch(`${proxy}/api/tasks/poll/batch/${TASK}?count=2&timeout=1000&workerid=w`)
+        expect(batch.status).toBe(502)
+        expect(((await batch.json()) as { code: string }).code).toBe('FG_ERR_UPSTREAM_UNAVAILABLE')
+        expect((await fetch(`${proxy}/api/tasks/poll/${TASK}?workerid=w`)).status).toBe(502)
+      }
+      const warnings = () => lines.filter((line) => line.level === 'warn')
+      expect(warnings()).toHaveLength(1)
+      expect(JSON.stringify(lines)).not.toMatch(/"stack"/)
+      relay = await listening(
+        createNetServer((client) => {
+          const upstream = connect(Number(conductor.port), conductor.hostname)
+          client.pipe(upstream).pipe(client)
+          client.on('error', () => upstream.destroy())
+          upstream.on('error', () => client.destroy())
+        }),
+        port
+      )
+      const back = await fetch(`${proxy}/api/tasks/poll/batch/${TASK}?count=1&timeout=0&workerid=w`)
+      expect(back.status).toBe(200)
+      expect(Array.isArray(await back.json())).toBe(true)
+      expect(lines.filter((line) => line.msg === 'task polls succeed again')).toHaveLength(1)
+      expect(warnings()).toHaveLength(1)
+    } finally {
+      await proxyServer.close()
+      relay?.close()
+    }
+  })
+})
+
+async function listening(server: NetServer, port = 0): Promise<NetServer> {
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  return server
+}

@@ -37,6 +37,8 @@ async function flowgate(env: Record<string, string> = {}) {
         FLOWGATE_TASK_PROXY_TENANTS: 'acme',
         FLOWGATE_CONDUCTOR_URL: engine.url,
         FLOWGATE_LOG_ACCESS: 'true',
+        // The whole API passes (the original's behaviour): most tests here are about how it passes.
+        FLOWGATE_TASK_PROXY_PASS_THROUGH: 'all',
         ...env,
       },
     }).config,
@@ -46,9 +48,13 @@ async function flowgate(env: Record<string, string> = {}) {
 }
 
 /** A node:http server with only the direct path: whatever it leaves answers 299 "left to the app". */
-async function directOnly(): Promise<{ port: number; close: () => Promise<void> }> {
+async function directOnly(passThrough = 'all'): Promise<{ port: number; close: () => Promise<void> }> {
   const { config } = resolveConfig({
-    env: { FLOWGATE_CONDUCTOR_URL: engine.url, FLOWGATE_TASK_PROXY_TENANTS: 'acme' },
+    env: {
+      FLOWGATE_CONDUCTOR_URL: engine.url,
+      FLOWGATE_TASK_PROXY_TENANTS: 'acme',
+      FLOWGATE_TASK_PROXY_PASS_THROUGH: passThrough,
+    },
   })
   const forwarder = createNodeFetch()
   const logger = createLogger({ level: 'silent' })
@@ -75,6 +81,64 @@ async function directOnly(): Promise<{ port: number; close: () => Promise<void> 
     },
   }
 }
+
+describe('the Node task proxy with pass_through = "worker" (the default)', () => {
+  it('leaves every call workers do not make to the app, which answers 404 without asking Conductor', async () => {
+    const { port, close } = await directOnly('worker')
+    try {
+      seen.length = 0
+      for (const path of ['/api/tasks/queue/sizes', '/api/admin/config', '/api/metadata/workflow']) {
+        const left = await fetch(`http://127.0.0.1:${port}${path}`)
+        expect([path, left.status]).toEqual([path, 299])
+      }
+      const served = await fetch(`http://127.0.0.1:${port}/api/tasks/externalstoragelocation?path=p`)
+      expect(served.status).toBe(200)
+      expect(seen.map((entry) => entry.url)).toEqual(['/api/tasks/externalstoragelocation?path=p'])
+    } finally {
+      await close()
+    }
+  })
+
+  it('refuses closed calls however they are spelt, on the wire, and never forwards them', async () => {
+    const { server, proxy } = await flowgate({ FLOWGATE_TASK_PROXY_PASS_THROUGH: 'worker' })
+    const { port, host } = new URL(proxy)
+    try {
+      seen.length = 0
+      const hostile: Array<[string, string]> = [
+        ['GET', '/api/admin/config'],
+        ['GET', '/api/workflow/1b2c?includeTasks=true'],
+        ['PUT', '/api/workflow/1b2c/pause'],
+        ['GET', '/api/metadata/workflow'],
+        ['GET', '/api/tasks/queue/all'],
+        ['GET', '/api/tasks/poll/batch/x/../../../admin/config'],
+        ['GET', '/api/tasks/poll/batch/x/%2e%2e/%2e%2e/%2e%2e/admin/config'],
+        ['GET', '/api/tasks/poll/batch/..%2F..%2F..%2Fadmin%2Fconfig'],
+        ['GET', '/api/tasks/poll/x/..'],
+        ['POST', '/api/tasks/../admin/config'],
+        ['GET', '//api/admin/config'],
+        ['GET', '/api//admin/config'],
+        ['GET', '/api/admin/config/'],
+        ['GET', '/API/admin/config'],
+        ['GET', '/api/Admin/config'],
+        ['GET', '/api/admin;x=1/config'],
+        ['GET', '/api/admin/config?x=/api/tasks'],
+        ['GET', '/api/tasks/poll/batch/x#/../../../admin/config'],
+        ['GET', '/api/tasks..adminconfig'],
+        ['HEAD', '/api/admin/config'],
+        ['OPTIONS', '/api/admin/config'],
+        ['OPTIONS', '*'],
+        ['GET', 'http://127.0.0.1/api/admin/config'],
+      ]
+      for (const [method, target] of hostile) {
+        const answer = await rawRequest(Number(port), method, target, host)
+        expect([method, target, answer.status >= 400 && answer.status < 500]).toEqual([method, target, true])
+      }
+      expect(seen).toEqual([])
+    } finally {
+      await server.close()
+    }
+  })
+})
 
 describe('the Node listener serving pass-through GETs itself', () => {
   it('serves only what passesDirectly accepts, and leaves the rest to the app', async () => {

@@ -109,6 +109,10 @@ export const taskProxy = z.strictObject({
     description: 'Address the worker-facing task proxy binds to.',
   }),
   port: setting(port().default(8089), { description: 'Port of the worker-facing task proxy.' }),
+  pass_through: setting(z.enum(['worker', 'all']).default('worker'), {
+    description:
+      'What the task proxy passes to Conductor besides polls: "worker" only the calls official workers make (task updates, logs, acks, external payload locations; docs/GATEWAY.md), "all" the whole Conductor API without identity, as the original did.',
+  }),
   tenant_source: setting(z.enum(['keycloak', 'static']).default('static'), {
     description: 'Where the list of tenants to poll for comes from.',
   }),

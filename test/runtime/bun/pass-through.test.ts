@@ -44,6 +44,8 @@ function flowgate(env: Record<string, string> = {}, pool: Partial<EnginePoolOpti
       FLOWGATE_CONDUCTOR_URL: engine.url,
       FLOWGATE_TASK_PROXY_TENANTS: 'acme',
       FLOWGATE_LOG_ACCESS: 'true',
+      // The whole API passes (the original's behaviour): most tests here are about how it passes.
+      FLOWGATE_TASK_PROXY_PASS_THROUGH: 'all',
       ...env,
     },
   })
@@ -63,6 +65,7 @@ function flowgate(env: Record<string, string> = {}, pool: Partial<EnginePoolOpti
   })
   return {
     proxy: `http://127.0.0.1:${server.port}`,
+    server,
     lines,
     async close() {
       await server.stop(true)
@@ -319,6 +322,11 @@ describe('the Bun pass-through', () => {
     // An engine that closes idle connections after 50 ms: the next call finds its socket gone.
     const brief = createServer((_req, res) => res.end('{}'))
     brief.keepAliveTimeout = 50
+    let briefOpen = 0
+    brief.on('connection', (socket) => {
+      briefOpen++
+      socket.on('close', () => briefOpen--)
+    })
     await new Promise<void>((resolve) => brief.listen(0, '127.0.0.1', resolve))
     const later = flowgate({
       FLOWGATE_CONDUCTOR_URL: `http://127.0.0.1:${(brief.address() as AddressInfo).port}`,
@@ -327,7 +335,7 @@ describe('the Bun pass-through', () => {
       for (let i = 0; i < 3; i++) {
         const response = await fetch(`${later.proxy}/api/tasks/queue/sizes`)
         expect([i, response.status, await response.text()]).toEqual([i, 200, '{}'])
-        await Bun.sleep(200)
+        await waitFor(() => briefOpen === 0)
       }
     } finally {
       await later.close()
@@ -372,20 +380,32 @@ describe('the Bun pass-through', () => {
   })
 
   it('never cuts the socket of another call when a client leaves after its answer was read whole', async () => {
-    // The large answer is read whole by flowgate while its client reads nothing; its socket then
-    // carries the next call, whose answer comes in two halves.
+    // The large answer is read whole by flowgate while its client reads nothing; its socket
+    // (the only one) then carries the next call, whose answer comes in two halves: the second only
+    // once the first client has gone. Each step waits for its event, not for time.
+    let largeAsked: () => void = () => {}
+    const large = new Promise<void>((resolve) => {
+      largeAsked = resolve
+    })
+    let smallAsked: () => void = () => {}
+    const small = new Promise<void>((resolve) => {
+      smallAsked = resolve
+    })
+    let secondHalf: () => void = () => {}
     const engine2 = await rawEngine((socket, request) => {
       if (request.startsWith('GET /api/large')) {
         socket.write(
-          'HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 4800000\r\n\r\n'
+          'HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 2000000\r\n\r\n'
         )
-        socket.write(Buffer.alloc(4_800_000, 'l'))
+        socket.write(Buffer.alloc(2_000_000, 'l'))
+        largeAsked()
       } else {
         socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 20\r\n\r\n0123456789')
-        setTimeout(() => socket.write('abcdefghij'), 400)
+        secondHalf = () => socket.write('abcdefghij')
+        smallAsked()
       }
     })
-    const { proxy, close } = flowgate({ FLOWGATE_CONDUCTOR_URL: engine2.url }, { maxSockets: 1 })
+    const { proxy, server, close } = flowgate({ FLOWGATE_CONDUCTOR_URL: engine2.url }, { maxSockets: 1 })
     const { port } = new URL(proxy)
     const reader = connect(Number(port), '127.0.0.1', () =>
       reader.write(`GET /api/large HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
@@ -393,16 +413,62 @@ describe('the Bun pass-through', () => {
     reader.on('error', () => {})
     reader.pause()
     try {
-      await Bun.sleep(700)
+      await large
       const second = fetch(`${proxy}/api/small`).then(async (r) => [r.status, await r.text()])
-      await Bun.sleep(150)
+      // The engine is asked on the one socket only once flowgate has read the large answer whole.
+      await small
       reader.destroy()
+      await waitFor(() => server.pendingRequests === 1, 10_000)
+      secondHalf()
       expect(await second).toEqual([200, '0123456789abcdefghij'])
       expect(engine2.connections()).toBe(1)
     } finally {
       reader.destroy()
       await close()
       await engine2.close()
+    }
+  })
+
+  it('with pass_through = "worker", refuses closed calls however spelt and never forwards them', async () => {
+    const { proxy, close } = flowgate({ FLOWGATE_TASK_PROXY_PASS_THROUGH: 'worker' })
+    const { port, host } = new URL(proxy)
+    try {
+      seen.length = 0
+      for (const [method, target] of [
+        ['GET', '/api/admin/config'],
+        ['GET', '/api/tasks/queue/sizes'],
+        ['GET', '/api/workflow/1b2c'],
+        ['PUT', '/api/workflow/1b2c/pause'],
+        ['GET', '/api/metadata/workflow'],
+        ['GET', '/api/tasks/poll/batch/x/../../../admin/config'],
+        ['GET', '/api/tasks/poll/batch/..%2F..%2F..%2Fadmin%2Fconfig'],
+        ['GET', '//api/admin/config'],
+        ['GET', '/api/admin/config/'],
+        ['GET', '/API/admin/config'],
+        ['GET', '/api/tasks/poll/batch/x#/../../../admin/config'],
+        ['HEAD', '/api/admin/config'],
+        ['OPTIONS', '/api/admin/config'],
+      ] as const) {
+        const status = await new Promise<number>((resolve) => {
+          let text = ''
+          const socket = connect(Number(port), '127.0.0.1', () =>
+            socket.write(`${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+          )
+          socket.setEncoding('latin1')
+          socket.on('data', (chunk: string) => {
+            text += chunk
+          })
+          socket.on('error', () => {})
+          socket.on('close', () => resolve(Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0)))
+        })
+        expect([method, target, status >= 400 && status < 500]).toEqual([method, target, true])
+      }
+      expect(seen).toEqual([])
+      const update = await fetch(`${proxy}/api/tasks/externalstoragelocation?path=p`)
+      expect(update.status).toBe(200)
+      expect(seen.map((entry) => entry.url)).toEqual(['/api/tasks/externalstoragelocation?path=p'])
+    } finally {
+      await close()
     }
   })
 

@@ -17,7 +17,10 @@ type Engine = (seen: Seen, signal: AbortSignal | undefined) => Promise<Response>
 function harness(engine: Engine, env: Record<string, string> = {}) {
   const seen: Seen[] = []
   const lines: Array<Record<string, unknown>> = []
-  const { config } = resolveConfig({ env: { FLOWGATE_LOG_ACCESS: 'true', ...env } })
+  // The whole API passes (the original's behaviour): these tests are about how it passes.
+  const { config } = resolveConfig({
+    env: { FLOWGATE_LOG_ACCESS: 'true', FLOWGATE_TASK_PROXY_PASS_THROUGH: 'all', ...env },
+  })
   const fakeFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const entry = {
       url: String(input),
@@ -97,9 +100,23 @@ describe('the direct pass-through', () => {
     ['GET', '/api/tasks/queue/sizes#x', false],
     ['GET', '/api/tasks/queue/sizes?taskType=a,b&x=(y)!*~:@', true],
   ])('%s %s is served directly: %s', (method, path, expected) => {
+    const { config } = resolveConfig({ env: { FLOWGATE_TASK_PROXY_PASS_THROUGH: 'all' } })
+    const direct = directPassThrough({ config, logger: createLogger({ level: 'silent' }), record: () => {} })
+    expect(direct.accepts(new Request(`http://proxy.test${path}`, { method }))).toBe(expected)
+  })
+
+  it.each([
+    ['GET', '/api/tasks/externalstoragelocation?path=p&operation=READ&payloadType=TASK_INPUT', true],
+    ['GET', '/api/tasks/queue/sizes?taskType=a', false],
+    ['GET', '/api/metadata/taskdefs', false],
+    ['GET', '/api/admin/config', false],
+    ['GET', '/api/workflow/1b2c', false],
+    ['GET', '/api/tasks/1b2c', false],
+  ])('with pass_through = "worker", %s %s is served directly: %s', (method, path, expected) => {
     const { config } = resolveConfig({})
     const direct = directPassThrough({ config, logger: createLogger({ level: 'silent' }), record: () => {} })
     expect(direct.accepts(new Request(`http://proxy.test${path}`, { method }))).toBe(expected)
+    expect(direct.passes(method, `http://proxy.test${path}`)).toBe(expected)
   })
 
   it('leaves to the app a URL that a runtime hands on raw or relative', () => {
@@ -113,9 +130,9 @@ describe('the direct pass-through', () => {
       'http://user@h/api/tasks/queue/sizes',
       'ftp://h/api/tasks/queue/sizes',
     ]) {
-      expect([url, passesDirectly('GET', url)]).toEqual([url, false])
+      expect([url, passesDirectly('GET', url, 'all')]).toEqual([url, false])
     }
-    expect(passesDirectly('GET', 'http://[::1]:8089/api/tasks/queue/sizes?taskType=x')).toBe(true)
+    expect(passesDirectly('GET', 'http://[::1]:8089/api/tasks/queue/sizes?taskType=x', 'all')).toBe(true)
   })
 
   it('takes the path and query exactly as sent', () => {

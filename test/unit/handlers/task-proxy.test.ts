@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
@@ -44,9 +46,10 @@ function conductor(queues: Record<string, number>, failing: string[] = []) {
 
 function proxy(
   fakeFetch: typeof fetch,
-  registry: TenantRegistry = staticTenants(['acme', 'globex', 'initech'])
+  registry: TenantRegistry = staticTenants(['acme', 'globex', 'initech']),
+  env: Record<string, string> = {}
 ) {
-  const { config } = resolveConfig({ env: { FLOWGATE_LOG_LEVEL: 'silent' } })
+  const { config } = resolveConfig({ env: { FLOWGATE_LOG_LEVEL: 'silent', ...env } })
   return createTaskProxyApp({
     config,
     logger: createLogger({ level: 'silent' }),
@@ -170,7 +173,8 @@ describe('task proxy single polls and pass-through', () => {
   it('passes the path and query exactly as the worker encoded them (no decoding, no re-encoding)', async () => {
     const engine = conductor({})
     const target = '/api/tasks/queue/sizes/GLOBAL___a%2Fb?taskType=GLOBAL___x&x=a+b%20c&y=%2F&z'
-    const response = await proxy(engine.fakeFetch).request(target)
+    const all = { FLOWGATE_TASK_PROXY_PASS_THROUGH: 'all' }
+    const response = await proxy(engine.fakeFetch, undefined, all).request(target)
     expect(response.status).toBe(201)
     expect(response.headers.get('x-request-id')).toMatch(/.+/)
     expect(engine.others.map((call) => call.path)).toEqual([target])
@@ -180,5 +184,102 @@ describe('task proxy single polls and pass-through', () => {
     const engine = conductor({})
     expect((await proxy(engine.fakeFetch).request('/admin')).status).toBe(404)
     expect(engine.others).toHaveLength(0)
+  })
+})
+
+/** A port nothing listens on (bound, then closed), and a way to serve a fake Conductor there later. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** The task proxy over the real fetch to `url`, keeping its log lines. */
+function loggedProxy(url: string, tenants = ['acme', 'globex', 'initech']) {
+  const lines: Array<Record<string, unknown>> = []
+  const { config } = resolveConfig({ env: { FLOWGATE_CONDUCTOR_URL: url, FLOWGATE_LOG_ACCESS: 'false' } })
+  const app = createTaskProxyApp({
+    config,
+    logger: createLogger({ level: 'debug', sink: (line) => lines.push(JSON.parse(line)) }),
+    capabilities: { runtime: 'node', childProcess: true, fs: true, webSocketServer: true },
+    registry: staticTenants(tenants),
+  }).app
+  const said = (level: string) => lines.filter((line) => line.level === level)
+  return { app, lines, said }
+}
+
+describe('task proxy polls while the engine is down', () => {
+  it('answers 502 to batch and single polls at once, and logs the outage once, without a stack', async () => {
+    const port = await closedPort()
+    const { app, lines, said } = loggedProxy(`http://127.0.0.1:${port}`)
+    for (let i = 0; i < 4; i++) {
+      const batch = await app.request('/api/tasks/poll/batch/GLOBAL___notify?count=5&timeout=2000')
+      expect(batch.status).toBe(502)
+      expect(batch.headers.get('content-type')).toBe('application/problem+json')
+      expect(((await batch.json()) as { code: string }).code).toBe('FG_ERR_UPSTREAM_UNAVAILABLE')
+      const single = await app.request('/api/tasks/poll/GLOBAL___notify?workerid=w')
+      expect(single.status).toBe(502)
+    }
+    expect(said('warn')).toHaveLength(1)
+    expect(said('warn')[0]).toMatchObject({ taskType: 'GLOBAL___notify', tenants: 3 })
+    expect(said('error')).toEqual([])
+    expect(JSON.stringify(lines)).not.toMatch(/stack|\s+at\s/)
+    expect(JSON.stringify(said('warn')[0])).toContain('ECONNREFUSED')
+  })
+
+  it('says once when polls succeed again, and answers the tasks', async () => {
+    const port = await closedPort()
+    const { app, said } = loggedProxy(`http://127.0.0.1:${port}`)
+    expect((await app.request('/api/tasks/poll/batch/T?count=1&timeout=0')).status).toBe(502)
+    const engine = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('[]')
+    })
+    await new Promise<void>((resolve) => engine.listen(port, '127.0.0.1', resolve))
+    try {
+      for (let i = 0; i < 3; i++) {
+        const back = await app.request('/api/tasks/poll/batch/T?count=1&timeout=0')
+        expect([back.status, await back.json()]).toEqual([200, []])
+      }
+      expect(said('info').map((line) => line.msg)).toEqual(['task polls succeed again'])
+      expect(said('warn')).toHaveLength(1)
+    } finally {
+      engine.closeAllConnections()
+      await new Promise((resolve) => engine.close(resolve))
+    }
+  })
+
+  it('still answers 200 with the others while one tenant fails, warning once for that tenant', async () => {
+    const engine = conductor({ acme: 50, globex: 50, initech: 50 }, ['globex'])
+    const lines: Array<Record<string, unknown>> = []
+    const { config } = resolveConfig({})
+    const app = createTaskProxyApp({
+      config,
+      logger: createLogger({ level: 'info', sink: (line) => lines.push(JSON.parse(line)) }),
+      capabilities: { runtime: 'node', childProcess: true, fs: true, webSocketServer: true },
+      registry: staticTenants(['acme', 'globex', 'initech']),
+      fetch: engine.fakeFetch,
+    }).app
+    for (let i = 0; i < 5; i++) {
+      const response = await app.request('/api/tasks/poll/batch/T?count=3&timeout=0')
+      expect(response.status).toBe(200)
+    }
+    const warnings = lines.filter((line) => line.level === 'warn')
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatchObject({
+      msg: 'tenant poll failed; skipped until it answers',
+      tenant: 'globex',
+    })
+    expect(JSON.stringify(warnings)).not.toContain('stack')
+  })
+
+  it('answers 200 [] when there is no tenant at all (nothing failed)', async () => {
+    const port = await closedPort()
+    const { app, said } = loggedProxy(`http://127.0.0.1:${port}`, [])
+    const response = await app.request('/api/tasks/poll/batch/T?count=1&timeout=0')
+    expect([response.status, await response.json()]).toEqual([200, []])
+    expect(said('warn')).toEqual([])
   })
 })

@@ -49,6 +49,17 @@ export const EVENT_HANDLER_EXISTS: EngineRefusal = {
   detail: 'An event handler of this name exists; PUT /event updates it.',
 }
 
+/**
+ * A body field of the wrong type or an unknown enum value (`"timeoutPolicy": "NOPE"`): Spring
+ * cannot read the body the gateway re-serialised, and its text names Conductor's Java classes.
+ */
+export const BODY_UNREADABLE: EngineRefusal = {
+  statuses: [400, 500],
+  message: /^JSON parse error: [\s\S]*$/,
+  code: 'FG_ERR_HTTP_BAD_REQUEST',
+  errors: [{ where: 'body', message: 'a field has a value of the wrong type or an unknown enum value' }],
+}
+
 /** `DELETE /metadata/workflow/{name}/{version}` of a missing version. */
 export const WORKFLOW_DEF_MISSING_ON_DELETE = notFound(
   [404, 500],

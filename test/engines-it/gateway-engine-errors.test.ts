@@ -10,7 +10,7 @@ import { createWorld, simpleDef, type Tenant, type World } from './gateway-world
 
 /** Words of Conductor's own messages and of its back-ends that must never reach a client. */
 const ENGINE_TEXT =
-  /EventHandler|already exists|not found!|found by name|definition: |task by name|tsquery|ERROR|SQL|column|bind parameter|input string|___/
+  /EventHandler|already exists|not found!|found by name|definition: |task by name|tsquery|ERROR|SQL|column|bind parameter|input string|JSON parse|deserialize|com\.netflix|___/
 
 async function problemOf(response: Response, status: number): Promise<Problem> {
   const text = await response.text()
@@ -109,6 +109,19 @@ describe.each(['memory', 'postgres'] as const)(
       for (const response of await Promise.all(calls)) {
         expect((await problemOf(response, 404)).code).toBe('FG_ERR_GATEWAY_NOT_FOUND')
       }
+    })
+
+    it.each([
+      ['POST', '/api/metadata/workflow', { ...simpleDef('typed', 'charge'), timeoutPolicy: 'NOPE' }],
+      ['PUT', '/api/metadata/workflow', [{ ...simpleDef('typed', 'charge'), timeoutSeconds: 'soon' }]],
+      ['POST', '/api/metadata/taskdefs', [{ ...taskDef('typed'), retryLogic: 'NOPE' }]],
+      ['PUT', '/api/metadata/taskdefs', { ...taskDef('typed'), timeoutSeconds: 'soon' }],
+      ['POST', '/api/event', { ...handler('typed'), active: 'maybe' }],
+      ['PUT', '/api/event', { ...handler('typed'), active: 'maybe' }],
+    ])('answers 400 for %s %s with a field of the wrong type', async (method, path, body) => {
+      const problem = await problemOf(await world.call(a, 'admin', method, path, body), 400)
+      expect(problem.code).toBe('FG_ERR_HTTP_BAD_REQUEST')
+      expect(problem.errors?.map((error) => error.where)).toEqual(['body'])
     })
 
     it.each([

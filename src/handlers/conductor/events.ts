@@ -11,7 +11,7 @@ import type { OpenApiRegistry } from '../../lib/openapi.ts'
 import { isObject, type JsonObject } from '../../lib/workflow-tasks.ts'
 import { principalOf, requireAdmin } from '../../middleware/rbac.ts'
 import { jsonResponse } from '../../proxy/json-rewrite.ts'
-import { EVENT_HANDLER_EXISTS, EVENT_HANDLER_MISSING } from '../../proxy/upstream-errors.ts'
+import { BODY_UNREADABLE, EVENT_HANDLER_EXISTS, EVENT_HANDLER_MISSING } from '../../proxy/upstream-errors.ts'
 import { callJson, forwardScrubbed, type GatewayContext, jsonBody, segment } from './context.ts'
 import { documentGateway } from './docs.ts'
 
@@ -99,7 +99,7 @@ export function eventRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): 
         gateway,
         { method: method.toUpperCase(), path: '/api/event', json: handler },
         // Adding one that exists, or updating one that does not, is the caller's mistake.
-        [method === 'post' ? EVENT_HANDLER_EXISTS : EVENT_HANDLER_MISSING]
+        [method === 'post' ? EVENT_HANDLER_EXISTS : EVENT_HANDLER_MISSING, BODY_UNREADABLE]
       )
     })
   }

@@ -8,6 +8,7 @@ import { isObject, type JsonObject } from '../../lib/workflow-tasks.ts'
 import { principalOf, requireAdmin } from '../../middleware/rbac.ts'
 import { jsonResponse } from '../../proxy/json-rewrite.ts'
 import {
+  BODY_UNREADABLE,
   TASK_DEF_MISSING,
   TASK_DEF_MISSING_ON_DELETE,
   TASK_DEF_MISSING_ON_UPDATE,
@@ -64,7 +65,9 @@ export function taskDefRoutes(gateway: GatewayContext, openapi: OpenApiRegistry)
       })
     }
     const defs = body.map((def, i) => tenantizeTaskDef(def, `body[${i}]`, tenant, user))
-    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/metadata/taskdefs', json: defs })
+    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/metadata/taskdefs', json: defs }, [
+      BODY_UNREADABLE,
+    ])
   })
 
   documentGateway(
@@ -78,6 +81,7 @@ export function taskDefRoutes(gateway: GatewayContext, openapi: OpenApiRegistry)
     const def = tenantizeTaskDef(await jsonBody(c), 'body', tenant, user)
     return forwardScrubbed(c, gateway, { method: 'PUT', path: '/api/metadata/taskdefs', json: def }, [
       TASK_DEF_MISSING_ON_UPDATE,
+      BODY_UNREADABLE,
     ])
   })
 

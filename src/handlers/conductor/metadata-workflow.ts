@@ -11,6 +11,7 @@ import { stripDef, tenantizeDef } from '../../lib/workflow-def.ts'
 import { forbidden, principalOf, requireAdmin } from '../../middleware/rbac.ts'
 import { jsonResponse, parseEngineJson, passThrough, readBoundedBytes } from '../../proxy/json-rewrite.ts'
 import {
+  BODY_UNREADABLE,
   WORKFLOW_DEF_EXISTS,
   WORKFLOW_DEF_MISSING,
   WORKFLOW_DEF_MISSING_ON_DELETE,
@@ -90,6 +91,7 @@ export function metadataWorkflowRoutes(gateway: GatewayContext, openapi: OpenApi
     const def = tenantizeDef(await jsonBody(c), 'body', rulesFor(gateway, principal), principal.user)
     return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/metadata/workflow', json: def }, [
       WORKFLOW_DEF_EXISTS,
+      BODY_UNREADABLE,
     ])
   })
 
@@ -105,7 +107,9 @@ export function metadataWorkflowRoutes(gateway: GatewayContext, openapi: OpenApi
     const defs = body.map((def, i) =>
       tenantizeDef(def, `body[${i}]`, rulesFor(gateway, principal), principal.user)
     )
-    return forwardScrubbed(c, gateway, { method: 'PUT', path: '/api/metadata/workflow', json: defs })
+    return forwardScrubbed(c, gateway, { method: 'PUT', path: '/api/metadata/workflow', json: defs }, [
+      BODY_UNREADABLE,
+    ])
   })
 
   documentGateway(

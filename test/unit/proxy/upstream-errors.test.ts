@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  BODY_UNREADABLE,
   EngineAnswer,
   type EngineRefusal,
   EVENT_HANDLER_EXISTS,
@@ -120,6 +121,13 @@ const MAPPED: Array<[string, EngineRefusal | readonly EngineRefusal[], number, s
     'FG_ERR_GATEWAY_NOT_FOUND',
   ],
   [
+    'a field of the wrong type',
+    BODY_UNREADABLE,
+    500,
+    'JSON parse error: Cannot deserialize value of type `com.netflix.conductor.common.metadata.workflow.WorkflowDef$TimeoutPolicy` from String "NOPE": not one of the values accepted for Enum class: [TIME_OUT_WF, ALERT_ONLY]',
+    'FG_ERR_HTTP_BAD_REQUEST',
+  ],
+  [
     'a tsquery syntax error',
     SEARCH_REFUSALS,
     500,
@@ -205,7 +213,7 @@ describe('refusalOf', () => {
     const error = refusalOf(status, body(status, message), [refusals].flat())
     expect(error?.code).toBe(code)
     expect(JSON.stringify({ detail: error?.detail, errors: error?.errors })).not.toMatch(
-      /acme|tsquery|ERROR|column|bind|input string/
+      /acme|tsquery|ERROR|column|bind|input string|JSON parse|netflix/
     )
     expect(error?.cause).toBeInstanceOf(EngineAnswer)
     expect(String(error?.cause)).toContain(message)

@@ -20,6 +20,7 @@ export const ERRORS = {
   FG_ERR_RBAC_FORBIDDEN: { status: 403, title: 'Not allowed for your roles and groups' },
   // Conductor gateway
   FG_ERR_GATEWAY_NOT_FOUND: { status: 404, title: 'Not found' },
+  FG_ERR_GATEWAY_CONFLICT: { status: 409, title: 'Already exists' },
   FG_ERR_GATEWAY_NAME_INVALID: { status: 400, title: 'Invalid name' },
   FG_ERR_GATEWAY_FIELD_FORBIDDEN: { status: 400, title: 'A field the gateway sets itself was sent' },
   FG_ERR_GATEWAY_TASK_TYPE_FORBIDDEN: { status: 400, title: 'Task type not allowed' },

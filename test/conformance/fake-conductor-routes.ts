@@ -104,13 +104,13 @@ export function routeConductor(fake: FakeConductor, request: RecordedRequest): R
     }
     if (method === 'PUT' && isJson(body)) {
       if (!fake.taskDefs.has(String(body.name))) {
-        return problem(404, `No such taskType found by name: ${String(body.name)}`)
+        return problem(404, `No such task by name ${String(body.name)}`)
       }
       fake.taskDefs.set(String(body.name), body)
       return new Response(null, { status: 200 })
     }
     if (method === 'DELETE' && b !== undefined) {
-      if (!fake.taskDefs.delete(b)) return problem(404, `No such taskType found by name: ${b}`)
+      if (!fake.taskDefs.delete(b)) return problem(404, 'Cannot remove the task - no such task definition')
       return new Response(null, { status: 200 })
     }
   }

@@ -200,18 +200,23 @@ export const gatewayCases: ConformanceCase[] = [
     },
   ],
   [
-    "gateway: passes Conductor's errors through with the tenant prefix scrubbed",
+    "gateway: passes Conductor's errors through scrubbed, and answers the caller's own mistakes itself",
     async () => {
       const world = buildGateway()
-      const response = await request(world, ALICE, 'POST', '/api/metadata/workflow', {
+      const missing = await request(world, ALICE, 'POST', '/api/workflow', { name: 'nope' })
+      assert.equal(missing.status, 404)
+      assert.equal(
+        ((await missing.json()) as { message: string }).message,
+        'No such workflow defined. name=nope, version=null'
+      )
+      const conflict = await request(world, ALICE, 'POST', '/api/metadata/workflow', {
         name: 'labelled',
         tasks: [{ name: 't' }],
       })
-      assert.equal(response.status, 409)
-      assert.equal(
-        ((await response.json()) as { message: string }).message,
-        'Workflow with labelled.1 already exists!'
-      )
+      assert.equal(conflict.status, 409)
+      const problem = (await conflict.json()) as { code: string; detail: string }
+      assert.equal(problem.code, 'FG_ERR_GATEWAY_CONFLICT')
+      assert.doesNotMatch(JSON.stringify(problem), /labelled|already exists!/)
     },
   ],
   [

@@ -35,7 +35,12 @@ export interface World {
 export type IdentityMode = 'jwt' | 'headers'
 
 export async function createWorld(
-  options: { env?: Record<string, string>; mode?: IdentityMode } = {}
+  options: {
+    env?: Record<string, string>
+    mode?: IdentityMode
+    /** Which of the two Conductors the gateway fronts (default postgres, the one with search). */
+    conductor?: 'memory' | 'postgres'
+  } = {}
 ): Promise<World> {
   const mode = options.mode ?? 'jwt'
   const engines = inject('engines')
@@ -77,7 +82,8 @@ export async function createWorld(
       groups: ['OPERATOR'],
     })
   }
-  const conductorUrl = engines.conductorPostgresUrl
+  const conductorUrl =
+    options.conductor === 'memory' ? engines.conductorMemoryUrl : engines.conductorPostgresUrl
   const { config } = resolveConfig({
     env: {
       FLOWGATE_SERVER_PORT: '0',

@@ -4,8 +4,9 @@ import type { AppEnv, Principal } from '../../env.ts'
 import { AppError } from '../../errors.ts'
 import type { DefRules } from '../../lib/workflow-def.ts'
 import { principalOf } from '../../middleware/rbac.ts'
-import type { Upstream, UpstreamCall } from '../../proxy/forward.ts'
-import { passThrough, readJson } from '../../proxy/json-rewrite.ts'
+import { responseHeaders, type Upstream, type UpstreamCall } from '../../proxy/forward.ts'
+import { passThrough, readBounded, readJson, scrubTenant } from '../../proxy/json-rewrite.ts'
+import { type EngineRefusal, refusalOf } from '../../proxy/upstream-errors.ts'
 
 export interface GatewayContext {
   upstream: Upstream
@@ -19,27 +20,49 @@ export function rulesFor(gateway: GatewayContext, principal: Principal): DefRule
   return { tenant: principal.tenant, allowedTypes: gateway.allowedTypes }
 }
 
-/** Calls the engine and reads its JSON answer; non-2xx answers are returned as scrubbed responses. */
+/**
+ * Calls the engine and reads its JSON answer; non-2xx answers are thrown as flowgate's own error
+ * when they are one of `refusals` (the caller's fault), else returned as scrubbed responses.
+ */
 export async function callJson(
   c: Context<AppEnv>,
   gateway: GatewayContext,
-  call: UpstreamCall
+  call: UpstreamCall,
+  refusals: readonly EngineRefusal[] = []
 ): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
   const response = await gateway.upstream.call(c, { readWhole: gateway.rewriteLimit, ...call })
-  if (!response.ok) {
-    return { ok: false, response: await passThrough(response, principalOf(c).tenant, gateway.rewriteLimit) }
-  }
+  if (!response.ok) return { ok: false, response: await failedAnswer(c, gateway, response, refusals) }
   return { ok: true, body: await readJson(response, gateway.rewriteLimit) }
 }
 
-/** Forwards and passes the engine's answer back, scrubbed. */
+/** Forwards and passes the engine's answer back, scrubbed, or throws one of `refusals` as above. */
 export async function forwardScrubbed(
   c: Context<AppEnv>,
   gateway: GatewayContext,
-  call: UpstreamCall
+  call: UpstreamCall,
+  refusals: readonly EngineRefusal[] = []
 ): Promise<Response> {
   const response = await gateway.upstream.call(c, call)
+  if (!response.ok && refusals.length > 0) return failedAnswer(c, gateway, response, refusals)
   return passThrough(response, principalOf(c).tenant, gateway.rewriteLimit)
+}
+
+/** A non-2xx engine answer: thrown as flowgate's error when it is a refusal, else passed on scrubbed. */
+async function failedAnswer(
+  c: Context<AppEnv>,
+  gateway: GatewayContext,
+  response: Response,
+  refusals: readonly EngineRefusal[]
+): Promise<Response> {
+  const { tenant } = principalOf(c)
+  if (refusals.length === 0) return passThrough(response, tenant, gateway.rewriteLimit)
+  const text = await readBounded(response, gateway.rewriteLimit)
+  const refusal = refusalOf(response.status, text, refusals)
+  if (refusal) throw refusal
+  return new Response(text === '' ? null : scrubTenant(text, tenant), {
+    status: response.status,
+    headers: responseHeaders(response),
+  })
 }
 
 /** The request's JSON body; 415 when it is not JSON, 400 when it does not parse. */

@@ -11,6 +11,7 @@ import type { OpenApiRegistry } from '../../lib/openapi.ts'
 import { isObject, type JsonObject } from '../../lib/workflow-tasks.ts'
 import { principalOf, requireAdmin } from '../../middleware/rbac.ts'
 import { jsonResponse } from '../../proxy/json-rewrite.ts'
+import { BODY_UNREADABLE, EVENT_HANDLER_EXISTS, EVENT_HANDLER_MISSING } from '../../proxy/upstream-errors.ts'
 import { callJson, forwardScrubbed, type GatewayContext, jsonBody, segment } from './context.ts'
 import { documentGateway } from './docs.ts'
 
@@ -93,14 +94,22 @@ export function eventRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): 
     )
     app.on(method.toUpperCase(), '/event', async (c) => {
       const handler = tenantizeHandler(await jsonBody(c), principalOf(c))
-      return forwardScrubbed(c, gateway, { method: method.toUpperCase(), path: '/api/event', json: handler })
+      return forwardScrubbed(
+        c,
+        gateway,
+        { method: method.toUpperCase(), path: '/api/event', json: handler },
+        // Adding one that exists, or updating one that does not, is the caller's mistake.
+        [method === 'post' ? EVENT_HANDLER_EXISTS : EVENT_HANDLER_MISSING, BODY_UNREADABLE]
+      )
     })
   }
 
   documentGateway(openapi, 'delete', '/event/:name', "Remove one of the tenant's event handlers (admins)")
   app.delete('/event/:name', async (c) => {
     const name = prefix(principalOf(c).tenant, c.req.param('name'), 'name')
-    return forwardScrubbed(c, gateway, { method: 'DELETE', path: `/api/event/${segment(name)}` })
+    return forwardScrubbed(c, gateway, { method: 'DELETE', path: `/api/event/${segment(name)}` }, [
+      EVENT_HANDLER_MISSING,
+    ])
   })
   return app
 }

@@ -7,6 +7,12 @@ import type { OpenApiRegistry } from '../../lib/openapi.ts'
 import { isObject, type JsonObject } from '../../lib/workflow-tasks.ts'
 import { principalOf, requireAdmin } from '../../middleware/rbac.ts'
 import { jsonResponse } from '../../proxy/json-rewrite.ts'
+import {
+  BODY_UNREADABLE,
+  TASK_DEF_MISSING,
+  TASK_DEF_MISSING_ON_DELETE,
+  TASK_DEF_MISSING_ON_UPDATE,
+} from '../../proxy/upstream-errors.ts'
 import { callJson, forwardScrubbed, type GatewayContext, jsonBody, notFound, segment } from './context.ts'
 import { documentGateway } from './docs.ts'
 
@@ -59,7 +65,9 @@ export function taskDefRoutes(gateway: GatewayContext, openapi: OpenApiRegistry)
       })
     }
     const defs = body.map((def, i) => tenantizeTaskDef(def, `body[${i}]`, tenant, user))
-    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/metadata/taskdefs', json: defs })
+    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/metadata/taskdefs', json: defs }, [
+      BODY_UNREADABLE,
+    ])
   })
 
   documentGateway(
@@ -71,7 +79,10 @@ export function taskDefRoutes(gateway: GatewayContext, openapi: OpenApiRegistry)
   app.put('/metadata/taskdefs', async (c) => {
     const { tenant, user } = principalOf(c)
     const def = tenantizeTaskDef(await jsonBody(c), 'body', tenant, user)
-    return forwardScrubbed(c, gateway, { method: 'PUT', path: '/api/metadata/taskdefs', json: def })
+    return forwardScrubbed(c, gateway, { method: 'PUT', path: '/api/metadata/taskdefs', json: def }, [
+      TASK_DEF_MISSING_ON_UPDATE,
+      BODY_UNREADABLE,
+    ])
   })
 
   documentGateway(openapi, 'get', '/metadata/taskdefs/:name', 'Get a task definition (admins)')
@@ -79,7 +90,9 @@ export function taskDefRoutes(gateway: GatewayContext, openapi: OpenApiRegistry)
     const { tenant } = principalOf(c)
     const asked = c.req.param('name')
     const name = isGlobalName(asked) ? prefix(tenant, asked, 'name', true) : prefix(tenant, asked, 'name')
-    const result = await callJson(c, gateway, { path: `/api/metadata/taskdefs/${segment(name)}` })
+    const result = await callJson(c, gateway, { path: `/api/metadata/taskdefs/${segment(name)}` }, [
+      TASK_DEF_MISSING,
+    ])
     if (!result.ok) return result.response
     const def = stripTaskDef(result.body, tenant)
     if (!def) throw notFound('task definition')
@@ -95,7 +108,12 @@ export function taskDefRoutes(gateway: GatewayContext, openapi: OpenApiRegistry)
   app.delete('/metadata/taskdefs/:name', async (c) => {
     const { tenant } = principalOf(c)
     const name = prefix(tenant, c.req.param('name'), 'name')
-    return forwardScrubbed(c, gateway, { method: 'DELETE', path: `/api/metadata/taskdefs/${segment(name)}` })
+    return forwardScrubbed(
+      c,
+      gateway,
+      { method: 'DELETE', path: `/api/metadata/taskdefs/${segment(name)}` },
+      [TASK_DEF_MISSING_ON_DELETE]
+    )
   })
   return app
 }

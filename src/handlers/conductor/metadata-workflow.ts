@@ -11,6 +11,12 @@ import { stripDef, tenantizeDef } from '../../lib/workflow-def.ts'
 import { forbidden, principalOf, requireAdmin } from '../../middleware/rbac.ts'
 import { jsonResponse, parseEngineJson, passThrough, readBoundedBytes } from '../../proxy/json-rewrite.ts'
 import {
+  BODY_UNREADABLE,
+  WORKFLOW_DEF_EXISTS,
+  WORKFLOW_DEF_MISSING,
+  WORKFLOW_DEF_MISSING_ON_DELETE,
+} from '../../proxy/upstream-errors.ts'
+import {
   callJson,
   forwardScrubbed,
   type GatewayContext,
@@ -64,7 +70,9 @@ export function metadataWorkflowRoutes(gateway: GatewayContext, openapi: OpenApi
     const principal = principalOf(c)
     const query = parseVersion(c.req.query('version'))
     const name = prefix(principal.tenant, c.req.param('name'), 'name')
-    const result = await callJson(c, gateway, { path: `/api/metadata/workflow/${segment(name)}`, query })
+    const result = await callJson(c, gateway, { path: `/api/metadata/workflow/${segment(name)}`, query }, [
+      WORKFLOW_DEF_MISSING,
+    ])
     if (!result.ok) return result.response
     const def = stripDef(result.body, principal.tenant)
     if (!def) throw notFound('workflow definition')
@@ -81,7 +89,10 @@ export function metadataWorkflowRoutes(gateway: GatewayContext, openapi: OpenApi
   app.post('/metadata/workflow', admin, async (c) => {
     const principal = principalOf(c)
     const def = tenantizeDef(await jsonBody(c), 'body', rulesFor(gateway, principal), principal.user)
-    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/metadata/workflow', json: def })
+    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/metadata/workflow', json: def }, [
+      WORKFLOW_DEF_EXISTS,
+      BODY_UNREADABLE,
+    ])
   })
 
   documentGateway(openapi, 'put', '/metadata/workflow', 'Create or update workflow definitions (admins)')
@@ -96,7 +107,9 @@ export function metadataWorkflowRoutes(gateway: GatewayContext, openapi: OpenApi
     const defs = body.map((def, i) =>
       tenantizeDef(def, `body[${i}]`, rulesFor(gateway, principal), principal.user)
     )
-    return forwardScrubbed(c, gateway, { method: 'PUT', path: '/api/metadata/workflow', json: defs })
+    return forwardScrubbed(c, gateway, { method: 'PUT', path: '/api/metadata/workflow', json: defs }, [
+      BODY_UNREADABLE,
+    ])
   })
 
   documentGateway(
@@ -114,10 +127,12 @@ export function metadataWorkflowRoutes(gateway: GatewayContext, openapi: OpenApi
         errors: [{ where: 'version', message: 'expected a version number' }],
       })
     }
-    return forwardScrubbed(c, gateway, {
-      method: 'DELETE',
-      path: `/api/metadata/workflow/${segment(name)}/${version}`,
-    })
+    return forwardScrubbed(
+      c,
+      gateway,
+      { method: 'DELETE', path: `/api/metadata/workflow/${segment(name)}/${version}` },
+      [WORKFLOW_DEF_MISSING_ON_DELETE]
+    )
   })
   return app
 }

@@ -13,6 +13,7 @@ import { clientConditions, ownerCondition, tenantCondition } from '../../lib/sea
 import { isObject, type JsonObject } from '../../lib/workflow-tasks.ts'
 import { principalOf } from '../../middleware/rbac.ts'
 import { jsonResponse, readJson } from '../../proxy/json-rewrite.ts'
+import { SEARCH_REFUSALS } from '../../proxy/upstream-errors.ts'
 import { callJson, type GatewayContext, segment } from './context.ts'
 
 const searchSchema = z.object({
@@ -91,7 +92,7 @@ export async function searchExecutions(
     query: conditions.join(' AND '),
   })
   if (sort) params.set('sort', sort)
-  const result = await callJson(c, gateway, { path: '/api/workflow/search', query: params })
+  const result = await callJson(c, gateway, { path: '/api/workflow/search', query: params }, SEARCH_REFUSALS)
   if (!result.ok) return result.response
   const body = isObject(result.body) ? result.body : {}
   const hits = Array.isArray(body.results) ? body.results : []

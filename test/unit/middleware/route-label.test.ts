@@ -34,6 +34,32 @@ describe('routeLabel', () => {
     expect(labels).toEqual([label])
   })
 
+  it('labels a path that a later pattern also matches with the route that answered', async () => {
+    const labels: string[] = []
+    const app = new Hono<AppEnv>()
+    app.use(async (c, next) => {
+      await next()
+      labels.push(routeLabel(c))
+    })
+    const api = new Hono<AppEnv>()
+    api.use('*', async (c, next) => (c.req.header('x-deny') ? c.text('no', 401) : next()))
+    api.get('/workflow/search', (c) => c.text('search'))
+    api.get('/workflow/:id', (c) => c.text('one'))
+    app.route('/api', api)
+    app.route('/proxy/api', api)
+    app.use('/proxy/*', async (_c, next) => next())
+    await app.request('/api/workflow/search')
+    await app.request('/proxy/api/workflow/search')
+    await app.request('/api/workflow/search', { headers: { 'x-deny': '1' } })
+    await app.request('/api/workflow/7')
+    expect(labels).toEqual([
+      '/api/workflow/search',
+      '/proxy/api/workflow/search',
+      '/api/workflow/search',
+      '/api/workflow/:id',
+    ])
+  })
+
   it('names unmatched requests "(unmatched)"', () => {
     expect(UNMATCHED_ROUTE).toBe('(unmatched)')
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { adminOf, buildGateway, operatorOf, other } from '../../../conformance/gateway-world.ts'
-import { call, jsonOf } from './helpers.ts'
+import { call, jsonOf, problemOf } from './helpers.ts'
 
 type Handler = { name: string; event: string; actions: Array<Record<string, Record<string, unknown>>> }
 
@@ -80,13 +80,13 @@ describe.each(['acme', 'globex'])('event handlers of tenant %s', (tenant) => {
     expect(world.conductor.requests).toEqual([])
   })
 
-  it("passes Conductor's conflict through, scrubbed", async () => {
+  it("answers Conductor's conflict as 409 FG_ERR_GATEWAY_CONFLICT, without the engine's text", async () => {
     const world = buildGateway()
     const response = await call(world, admin, 'POST', '/api/event', { body: handler({ name: 'on_done' }) })
     expect(response.status).toBe(409)
-    expect(((await response.json()) as { message: string }).message).toBe(
-      'EventHandler with name on_done already exists!'
-    )
+    const problem = await problemOf(response)
+    expect(problem.code).toBe('FG_ERR_GATEWAY_CONFLICT')
+    expect(JSON.stringify(problem)).not.toContain('EventHandler')
   })
 
   it("deletes only the tenant's handler", async () => {

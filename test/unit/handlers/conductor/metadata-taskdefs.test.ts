@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { adminOf, buildGateway, operatorOf, other } from '../../../conformance/gateway-world.ts'
-import { call, jsonOf } from './helpers.ts'
+import { call, jsonOf, problemOf } from './helpers.ts'
 
 type TaskDef = { name: string; ownerEmail?: string }
 
@@ -89,12 +89,21 @@ describe.each(['acme', 'globex'])('task definitions of tenant %s', (tenant) => {
     expect(world.conductor.taskDefs.get(`${foreign}___charge`)?.retryCount).toBe(1)
   })
 
-  it("passes Conductor's 404 for an unknown task definition through, scrubbed", async () => {
-    const world = buildGateway()
-    const response = await call(world, admin, 'PUT', '/api/metadata/taskdefs', { body: { name: 'nope' } })
-    expect(response.status).toBe(404)
-    expect(await response.text()).toContain('No such taskType found by name: nope')
-  })
+  it.each([
+    ['updating', 'PUT', '/api/metadata/taskdefs', { name: 'nope' }],
+    ['deleting', 'DELETE', '/api/metadata/taskdefs/nope', undefined],
+    ['reading', 'GET', '/api/metadata/taskdefs/nope', undefined],
+  ])(
+    'answers 404 FG_ERR_GATEWAY_NOT_FOUND for %s an unknown task definition',
+    async (_, method, path, body) => {
+      const world = buildGateway()
+      const response = await call(world, admin, method, path, body === undefined ? {} : { body })
+      expect(response.status).toBe(404)
+      const problem = await problemOf(response)
+      expect(problem.code).toBe('FG_ERR_GATEWAY_NOT_FOUND')
+      expect(JSON.stringify(problem)).not.toMatch(/nope|___/)
+    }
+  )
 
   it('deletes only the prefixed definition', async () => {
     const world = buildGateway()

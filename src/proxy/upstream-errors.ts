@@ -74,6 +74,13 @@ export const WORKFLOW_DEF_MISSING = notFound(
   'workflow definition'
 )
 
+/** `POST /workflow` of a missing definition or version. */
+export const WORKFLOW_DEF_MISSING_ON_START = notFound(
+  [404],
+  /^No such workflow defined\. name=.+, version=(null|\d+)$/,
+  'workflow definition'
+)
+
 export const WORKFLOW_DEF_EXISTS: EngineRefusal = {
   statuses: [409, 500],
   message: /^Workflow with .+ already exists!$/,

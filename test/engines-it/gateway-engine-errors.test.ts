@@ -15,7 +15,7 @@ const ENGINE_TEXT =
 async function problemOf(response: Response, status: number): Promise<Problem> {
   const text = await response.text()
   expect(response.status, text).toBe(status)
-  expect(response.headers.get('content-type')).toBe('application/problem+json')
+  expect(response.headers.get('content-type'), text).toBe('application/problem+json')
   expect(text).not.toMatch(ENGINE_TEXT)
   return JSON.parse(text) as Problem
 }
@@ -72,6 +72,27 @@ describe.each(['memory', 'postgres'] as const)(
       )
       expect(problem.code).toBe('FG_ERR_GATEWAY_CONFLICT')
       expect((await world.call(a, 'admin', 'DELETE', '/api/event/twice')).status).toBe(200)
+    })
+
+    it.each(['admin', 'operator'] as const)(
+      'answers 404 when %s starts a workflow that has no definition',
+      async (role) => {
+        const started = await world.call(a, role, 'POST', '/api/workflow', {
+          name: 'no_such_flow',
+          version: 3,
+        })
+        expect((await problemOf(started, 404)).code).toBe('FG_ERR_GATEWAY_NOT_FOUND')
+      }
+    )
+
+    it('answers 400 for a start whose fields Conductor cannot read', async () => {
+      const started = await world.call(a, 'admin', 'POST', '/api/workflow', {
+        name: 'order',
+        version: 1,
+        priority: 1,
+        idempotencyStrategy: 'NO_SUCH_STRATEGY',
+      })
+      expect((await problemOf(started, 400)).code).toBe('FG_ERR_HTTP_BAD_REQUEST')
     })
 
     it('answers 404 for deleting a workflow definition version that does not exist', async () => {

@@ -9,6 +9,7 @@ import { tenantizeTasks } from '../../lib/workflow-def.ts'
 import { isObject } from '../../lib/workflow-tasks.ts'
 import { principalOf, requireAdmin } from '../../middleware/rbac.ts'
 import { jsonResponse, readJson } from '../../proxy/json-rewrite.ts'
+import { BODY_UNREADABLE } from '../../proxy/upstream-errors.ts'
 import {
   callJson,
   forwardScrubbed,
@@ -132,7 +133,9 @@ export function taskRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): H
         ),
       }
     }
-    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/tasks', json: result })
+    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/tasks', json: result }, [
+      BODY_UNREADABLE,
+    ])
   })
 
   documentGateway(openapi, 'get', '/tasks/:taskId/log', "Logs of one of the tenant's tasks")

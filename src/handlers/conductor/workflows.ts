@@ -11,6 +11,11 @@ import { stripDef } from '../../lib/workflow-def.ts'
 import { isObject } from '../../lib/workflow-tasks.ts'
 import { forbidden, principalOf } from '../../middleware/rbac.ts'
 import { jsonResponse } from '../../proxy/json-rewrite.ts'
+import {
+  BODY_UNREADABLE,
+  WORKFLOW_DEF_MISSING,
+  WORKFLOW_DEF_MISSING_ON_START,
+} from '../../proxy/upstream-errors.ts'
 import { callJson, forwardScrubbed, type GatewayContext, jsonBody, notFound, segment } from './context.ts'
 import { documentGateway } from './docs.ts'
 import { fetchExecution } from './execution-access.ts'
@@ -58,7 +63,9 @@ export function workflowRoutes(gateway: GatewayContext, openapi: OpenApiRegistry
     if (!principal.isAdmin) {
       const query = new URLSearchParams()
       if (parsed.data.version !== undefined) query.set('version', String(parsed.data.version))
-      const def = await callJson(c, gateway, { path: `/api/metadata/workflow/${segment(name)}`, query })
+      const def = await callJson(c, gateway, { path: `/api/metadata/workflow/${segment(name)}`, query }, [
+        WORKFLOW_DEF_MISSING,
+      ])
       if (!def.ok) return def.response
       const visible = stripDef(def.body, principal.tenant)
       if (!visible) throw notFound('workflow definition')
@@ -73,7 +80,10 @@ export function workflowRoutes(gateway: GatewayContext, openapi: OpenApiRegistry
       correlationId: principal.user,
       createdBy: principal.user,
     }
-    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/workflow', json: start })
+    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/workflow', json: start }, [
+      WORKFLOW_DEF_MISSING_ON_START,
+      BODY_UNREADABLE,
+    ])
   })
 
   documentGateway(

@@ -205,10 +205,9 @@ export const gatewayCases: ConformanceCase[] = [
       const world = buildGateway()
       const missing = await request(world, ALICE, 'POST', '/api/workflow', { name: 'nope' })
       assert.equal(missing.status, 404)
-      assert.equal(
-        ((await missing.json()) as { message: string }).message,
-        'No such workflow defined. name=nope, version=null'
-      )
+      const problem = (await missing.json()) as { code: string; message?: string }
+      assert.equal(problem.code, 'FG_ERR_GATEWAY_NOT_FOUND')
+      assert.equal(problem.message, undefined)
       const conflict = await request(world, ALICE, 'POST', '/api/metadata/workflow', {
         name: 'labelled',
         tasks: [{ name: 't' }],

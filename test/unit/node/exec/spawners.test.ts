@@ -170,3 +170,67 @@ describe('a spawn that Node refuses synchronously (E2BIG for one argument over 1
     await helper.stop()
   })
 })
+
+describe.each([
+  ['directly', () => ({ spawner: directSpawner, stop: async () => {} })],
+  ['through the native spawn helper', createNativeSpawner],
+  [
+    'through the Node spawn helper (streams spawn directly, watched)',
+    () => {
+      const helper = createHelperSpawner()
+      return { spawner: helper.watchedDirect, stop: helper.stop }
+    },
+  ],
+])('a streamed run paused for a stalled reader, %s', (_name, create) => {
+  /** `cat /dev/zero`, paused at its first chunk as a body that is full pauses it. */
+  const pausedRun = async (spawner: Spawner, timeoutMs: number) => {
+    let first: () => void = () => {}
+    const chunk = new Promise<void>((resolve) => {
+      first = resolve
+    })
+    const run = runCommand({
+      file: join(fixture.root, 'endless'),
+      argv0: 'endless',
+      args: [],
+      env: {},
+      cwd: fixture.root,
+      stdin: undefined,
+      capture: { stdout: true, stderr: false },
+      timeoutMs,
+      killGraceMs: 100,
+      maxOutputBytes: undefined,
+      onChunk: () => {
+        run.pause()
+        first()
+      },
+      spawner,
+    })
+    await chunk
+    return run
+  }
+
+  it('ends when its reader leaves (abandon), though its output was never read to the end', async () => {
+    const helper = create()
+    const run = await pausedRun(helper.spawner, 60_000)
+    run.abandon()
+    const result = await run.done
+    expect(result.signal ?? result.returnCode).toBeTruthy()
+    expect(run.clientLeft()).toBe(true)
+    await helper.stop()
+  })
+
+  it('ends at its timeout while the reader stays stalled', async () => {
+    const helper = create()
+    const run = await pausedRun(helper.spawner, 300)
+    expect((await run.done).timedOut).toBe(true)
+    await helper.stop()
+  })
+
+  it('ends when shutdown kills it while the reader stays stalled', async () => {
+    const helper = create()
+    const run = await pausedRun(helper.spawner, 60_000)
+    run.kill()
+    expect((await run.done).timedOut).toBe(false)
+    await helper.stop()
+  })
+})

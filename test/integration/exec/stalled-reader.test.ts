@@ -1,8 +1,8 @@
 /**
  * Streamed runs whose reader stops reading (the body backs up, the run is paused) and then leaves,
  * before or after the command's timeout, on every spawn-helper mode, on `flowgate serve` (/exec) and
- * `flowgate exec serve`, on Node and Bun: every run still ends, frees its concurrency slot, writes
- * its audit line, and SIGTERM still exits, saying it stopped.
+ * `flowgate exec serve`, on Node and Bun (and Deno's exec serve): every run still ends, frees its
+ * concurrency slot, writes its audit line, and SIGTERM still exits, saying it stopped.
  */
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
@@ -29,7 +29,11 @@ const SERVERS = [
   ['Node, serve, native helper', 'node', 'native', 'main'],
   ['Bun, exec serve', 'bun', 'auto', 'exec'],
   ['Bun, serve', 'bun', 'auto', 'main'],
+  ['Deno, exec serve', 'deno', 'auto', 'exec'],
 ] as const
+
+/** What comes before the entry file on each runtime's command line. */
+const PRE: Record<string, string[]> = { deno: ['run', '-A'] }
 
 async function serve(runtime: string, helper: string, listener: 'exec' | 'main'): Promise<Running> {
   const port = await freePort()
@@ -43,13 +47,22 @@ async function serve(runtime: string, helper: string, listener: 'exec' | 'main')
   }
   if (listener === 'exec') {
     return startServer(`${BIN}/${runtime}`, {
-      args: ['src/cli/main.ts', 'exec', 'serve', '--port', String(port), '--root', fixture.root],
+      args: [
+        ...(PRE[runtime] ?? []),
+        'src/cli/main.ts',
+        'exec',
+        'serve',
+        '--port',
+        String(port),
+        '--root',
+        fixture.root,
+      ],
       env,
       port,
     })
   }
   return startServer(`${BIN}/${runtime}`, {
-    args: ['src/cli/main.ts', 'serve', '--port', String(port)],
+    args: [...(PRE[runtime] ?? []), 'src/cli/main.ts', 'serve', '--port', String(port)],
     env: {
       ...env,
       FLOWGATE_EXEC_ENABLED: 'true',

@@ -190,6 +190,8 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
           free()
           events.fail()
           c.var.logger.error('exec stream failed', { error })
+          // The status was sent before the run failed: the audit line says both.
+          log({ status: 200, code: 'FG_ERR_INTERNAL', clientGone: run.clientLeft() || events.cancelled })
         }
       )
       const headers: Record<string, string> = { 'content-type': STREAM_CONTENT_TYPES[format ?? 'ndjson'] }

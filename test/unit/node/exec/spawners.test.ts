@@ -133,6 +133,28 @@ describe.each(['native', 'node'])('the %s spawn helper', (helper) => {
   })
 })
 
+describe('a streamed run through the native helper when the helper dies', () => {
+  it('ends its stream with an error event and still writes its audit line', async () => {
+    const t = buildExecApp(fixture.root, { ...LIMITS, FLOWGATE_EXEC_SPAWN_HELPER: 'native' })
+    const file = join(fixture.base, `spawner-pids-${++pidCount}`)
+    const response = await t.run(
+      'spawner',
+      { environment: { PIDFILE: file }, stdout: { capture: true } },
+      { accept: 'application/x-ndjson' }
+    )
+    const [leader] = await readPids(file)
+    process.kill(helperPids()[0] ?? Number.NaN, 'SIGKILL')
+    expect((await response.text()).trim().split('\n').at(-1)).toBe(
+      '{"event":"error","code":"FG_ERR_INTERNAL"}'
+    )
+    expect(await groupEnded(leader ?? 0)).toBe(true)
+    expect(t.audits().filter((line) => line.command === 'spawner')).toEqual([
+      expect.objectContaining({ status: 200, mode: 'ndjson', code: 'FG_ERR_INTERNAL' }),
+    ])
+    await t.exec.stop()
+  })
+})
+
 describe('a spawn that Node refuses synchronously (E2BIG for one argument over 128 KiB)', () => {
   const start = (spawner: Spawner, args: string[]) =>
     runCommand({

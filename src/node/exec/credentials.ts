@@ -31,9 +31,25 @@ function scopesOf(raw: string, source: string): string[] {
   return scopes
 }
 
-/** `id:sha256hex:scopes`, e.g. `ci:9f86d081…:deploy/*,echo`. */
+/**
+ * The credentials of a list whose items may have been cut at every comma. In the environment
+ * (FLOWGATE_EXEC_TOKENS, FLOWGATE_EXEC_HMAC_KEYS) the list and a credential's scopes share the
+ * comma: `ci:<hash>:deploy/*,echo,ops:<hash>:*`. A scope never holds a colon and a credential
+ * always does, so an item without one is one more scope of the credential before it.
+ */
+export function joinScopes(entries: readonly string[]): string[] {
+  const joined: string[] = []
+  for (const entry of entries) {
+    const last = joined.length - 1
+    if (!entry.includes(':') && last >= 0) joined[last] = `${joined[last]},${entry}`
+    else joined.push(entry)
+  }
+  return joined
+}
+
+/** `id:sha256hex:scopes`, e.g. `ci:9f86d081…:deploy/*,echo` (joinScopes for the environment). */
 export function parseTokens(entries: readonly string[]): TokenCredential[] {
-  return entries.map((entry, index) => {
+  return joinScopes(entries).map((entry, index) => {
     const source = `exec.tokens[${index}]`
     const [id = '', hash = '', scopes = '', ...rest] = entry.split(':')
     if (!ID.test(id) || !HEX64.test(hash) || rest.length > 0) {
@@ -43,9 +59,9 @@ export function parseTokens(entries: readonly string[]): TokenCredential[] {
   })
 }
 
-/** `id:key:scopes`; the key is everything between the first and the last colon. */
+/** `id:key:scopes`; the key is everything between the first and the last colon (joinScopes too). */
 export function parseHmacKeys(entries: readonly string[]): HmacCredential[] {
-  return entries.map((entry, index) => {
+  return joinScopes(entries).map((entry, index) => {
     const source = `exec.hmac_keys[${index}]`
     const first = entry.indexOf(':')
     const last = entry.lastIndexOf(':')

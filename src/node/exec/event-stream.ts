@@ -67,7 +67,7 @@ export class EventStream {
       cancel: () => {
         this.cancelled = true
         this.#closed = true
-        this.#run?.kill()
+        this.#run?.abandon()
       },
     })
     this.body = this.#out.stream

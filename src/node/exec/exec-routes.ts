@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import type { AppEnv } from '../../env.ts'
 import { AppError } from '../../errors.ts'
 import { type OpenApiRegistry, problemResponse } from '../../lib/openapi.ts'
+import { CLIENT_CLOSED } from '../../middleware/errors.ts'
 import { type AuditRecord, audit } from './audit.ts'
 import { authenticate, authorize, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './auth.ts'
 import { childEnvironment } from './environment.ts'
@@ -15,7 +16,7 @@ import { nodeOutgoing } from './node-bindings.ts'
 import { canSendDirectly, sendPieces } from './node-reply.ts'
 import { BlockPool, OutputCopies } from './output-blocks.ts'
 import type { OutputBudget } from './output-budget.ts'
-import { readRequestBody } from './read-body.ts'
+import { ClientLeftError, readRequestBody } from './read-body.ts'
 import { releaseWhenSent } from './release-when-sent.ts'
 import { ReplayGuard } from './replay-guard.ts'
 import { applyRule, parseBody, toExecRequest } from './request.ts'
@@ -189,6 +190,8 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
           free()
           events.fail()
           c.var.logger.error('exec stream failed', { error })
+          // The status was sent before the run failed: the audit line says both.
+          log({ status: 200, code: 'FG_ERR_INTERNAL', clientGone: run.clientLeft() || events.cancelled })
         }
       )
       const headers: Record<string, string> = { 'content-type': STREAM_CONTENT_TYPES[format ?? 'ndjson'] }
@@ -197,6 +200,12 @@ export function execRoutes(options: ExecRoutesOptions): Hono<AppEnv> {
     } catch (error) {
       release?.()
       freeShare?.()
+      if (error instanceof ClientLeftError) {
+        // Nobody reads the answer: a debug line and 499 (as the gateway records it), no error.
+        log({ status: CLIENT_CLOSED, clientGone: true })
+        c.var.logger.debug('client closed the request', { error: error.message })
+        return new Response(null, { status: CLIENT_CLOSED })
+      }
       const status = error instanceof AppError ? error.status : 500
       log({ status, code: error instanceof AppError ? error.code : 'FG_ERR_INTERNAL' })
       throw error

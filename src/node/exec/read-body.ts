@@ -9,9 +9,26 @@
  */
 import type { Context } from 'hono'
 import type { AppEnv } from '../../env.ts'
+import { AppError } from '../../errors.ts'
 import { nodeIncoming } from './node-bindings.ts'
 
+/**
+ * The client went away before its whole body arrived (the connection closed or reset mid-body):
+ * not a server error, so the request is recorded as 499 with a debug line, as the gateway does.
+ */
+export class ClientLeftError extends Error {
+  override readonly name = 'ClientLeftError'
+}
+
+/** Rejects with ClientLeftError when the body cannot be read to its end, AppError (limits) as is. */
 export function readRequestBody(c: Context<AppEnv>): Promise<Uint8Array> {
+  return readBytes(c).catch((error: unknown) => {
+    if (error instanceof AppError || error instanceof ClientLeftError) throw error
+    throw new ClientLeftError('the client went away mid-body', { cause: error })
+  })
+}
+
+function readBytes(c: Context<AppEnv>): Promise<Uint8Array> {
   const incoming = nodeIncoming(c.env)
   const length = c.req.header('content-length')
   const framed =
@@ -28,9 +45,9 @@ export function readRequestBody(c: Context<AppEnv>): Promise<Uint8Array> {
     })
     incoming.once('end', () => {
       if (filled === bytes.byteLength) resolve(bytes)
-      else reject(new Error(`the client sent ${filled} of ${bytes.byteLength} announced bytes`))
+      else reject(new ClientLeftError(`the client sent ${filled} of ${bytes.byteLength} announced bytes`))
     })
     incoming.once('error', reject)
-    incoming.once('aborted', () => reject(new Error('the client went away mid-body')))
+    incoming.once('aborted', () => reject(new ClientLeftError('the client went away mid-body')))
   })
 }

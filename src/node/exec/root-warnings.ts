@@ -4,13 +4,16 @@
  * allow-listed file or its directory) that the user commands run as can write to (dropped files,
  * swapped links, rewritten commands). Warnings, not errors: httpexec deployments may rely on them.
  */
-import { accessSync, constants, lstatSync, readdirSync, type Stats, statSync } from 'node:fs'
+import { accessSync, constants, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { RunAs } from './run-as.ts'
-import type { ExecSettings } from './settings.ts'
+import { type ExecSettings, fileId } from './settings.ts'
 
 const INTERPRETERS =
   /^(sh|bash|dash|zsh|ksh|csh|tcsh|fish|busybox|env|xargs|sudo|doas|su|nohup|timeout|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|node|nodejs|deno|bun|php[0-9.]*|lua[0-9.]*|tclsh|awk|gawk|find)$/
+
+/** Where interpreters are looked for when a command's own name does not say what it is. */
+const SYSTEM_DIRS = ['/bin', '/usr/bin', '/usr/local/bin', '/sbin', '/usr/sbin', '/usr/local/sbin']
 
 export function rootWarnings(settings: ExecSettings): string[] {
   const warnings: string[] = []
@@ -18,11 +21,12 @@ export function rootWarnings(settings: ExecSettings): string[] {
     settings.mode === 'directory'
       ? listFiles(settings.root)
       : [...settings.commands.values()].map((c) => c.path)
-  const risky = paths.filter((path) => INTERPRETERS.test(basename(path)))
+  const known = interpreterIds([...SYSTEM_DIRS, ...(settings.baseEnv.PATH ?? '').split(':')])
+  const risky = paths
+    .map((path) => interpreterBehind(join(settings.root, path), known))
+    .filter((shown) => shown !== undefined)
   if (risky.length > 0) {
-    warnings.push(
-      `interpreters or wrappers can run arbitrary code: ${risky.map((p) => basename(p)).join(', ')}`
-    )
+    warnings.push(`interpreters or wrappers can run arbitrary code: ${risky.join(', ')}`)
   }
   // A writable directory anywhere on the way lets a file be dropped, or a directory swapped for a
   // link between the path check and the exec (Node has no fexecve); a writable command can be
@@ -44,6 +48,53 @@ export function rootWarnings(settings: ExecSettings): string[] {
     )
   }
   return warnings
+}
+
+/**
+ * How `path` is shown when it is an interpreter or wrapper, by name or in disguise: its own name, the
+ * name of the file its links end at (`shlink` → /bin/sh), or the same file (`dev:ino`, a hard link)
+ * as an interpreter in the system directories. A renamed copy is not recognised.
+ */
+function interpreterBehind(path: string, known: ReadonlyMap<string, string>): string | undefined {
+  const name = basename(path)
+  if (INTERPRETERS.test(name)) return name
+  let real: string
+  let id: string
+  try {
+    real = realpathSync(path)
+    const stats = statSync(real)
+    if (!stats.isFile()) return undefined
+    id = fileId(stats)
+  } catch {
+    return undefined
+  }
+  if (INTERPRETERS.test(basename(real))) return `${name} (${real})`
+  const same = known.get(id)
+  return same === undefined ? undefined : `${name} (the same file as ${same})`
+}
+
+/** The interpreters and wrappers found in `dirs`, by file identity (`dev:ino`) → a path of each. */
+function interpreterIds(dirs: readonly string[]): Map<string, string> {
+  const ids = new Map<string, string>()
+  for (const dir of new Set(dirs.filter((d) => d.startsWith('/')))) {
+    let names: string[]
+    try {
+      names = readdirSync(dir)
+    } catch {
+      continue
+    }
+    for (const name of names) {
+      if (!INTERPRETERS.test(name)) continue
+      try {
+        const path = join(dir, name)
+        const stats = statSync(path)
+        if (stats.isFile() && !ids.has(fileId(stats))) ids.set(fileId(stats), path)
+      } catch {
+        // A dangling link: nothing to compare with.
+      }
+    }
+  }
+  return ids
 }
 
 /**

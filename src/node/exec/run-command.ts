@@ -70,6 +70,11 @@ export interface RunningCommand {
   resume(): void
   /** Kills the group (SIGTERM, then SIGKILL). */
   kill(): void
+  /**
+   * The client left: kills the group and stops reading its output for good, so the run ends even
+   * while its output is paused for a reader that is gone (a paused pipe never reaches its end).
+   */
+  abandon(): void
   /** The client left while the run watched it (from CLIENT_WATCH_DELAY_MS on). */
   clientLeft(): boolean
 }
@@ -89,6 +94,9 @@ export function runCommand(options: RunOptions): RunningCommand {
   /** The rest of a text frame the budget refused is dropped with it. */
   const droppingFrame: Record<StreamName, boolean> = { stdout: false, stderr: false }
   let killTimer: NodeJS.Timeout | undefined
+  /** Output held back for a slow reader (streaming): the pipes are not read meanwhile. */
+  let paused = false
+  let control: ReturnType<Spawner> | undefined
 
   const kill = () => {
     if (pid === undefined) {
@@ -98,14 +106,20 @@ export function runCommand(options: RunOptions): RunningCommand {
     if (killing || exited) return
     killing = true
     signalGroup(pid, 'SIGTERM')
-    killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), options.killGraceMs)
+    killTimer = setTimeout(() => {
+      signalGroup(pid, 'SIGKILL')
+      // A paused pipe is never read to its end, so the run would never close: a reader that
+      // stalls past the timeout (or shutdown) loses the output it was not reading.
+      if (paused) control?.discard()
+    }, options.killGraceMs)
     killTimer.unref()
   }
   let client: AbortSignal | undefined
   let clientLeft = false
-  const onAbort = () => {
+  const abandon = () => {
     clientLeft = true
     kill()
+    control?.discard()
   }
   const timeOut = () => {
     timedOut = true
@@ -118,14 +132,14 @@ export function runCommand(options: RunOptions): RunningCommand {
       ? setTimeout(() => {
           timer = setTimeout(timeOut, timeoutMs - CLIENT_WATCH_DELAY_MS)
           client = clientSignal()
-          if (client.aborted) onAbort()
-          else client.addEventListener('abort', onAbort, { once: true })
+          if (client.aborted) abandon()
+          else client.addEventListener('abort', abandon, { once: true })
         }, CLIENT_WATCH_DELAY_MS)
       : setTimeout(timeOut, timeoutMs)
   const cleanup = () => {
     clearTimeout(timer)
     clearTimeout(killTimer)
-    client?.removeEventListener('abort', onAbort)
+    client?.removeEventListener('abort', abandon)
   }
 
   let resolveStarted: () => void = () => {}
@@ -134,7 +148,6 @@ export function runCommand(options: RunOptions): RunningCommand {
     resolveStarted = resolve
     rejectStarted = reject
   })
-  let control: ReturnType<Spawner> | undefined
   const done = new Promise<RunResult>((resolve, reject) => {
     const spawner = options.spawner ?? directSpawner
     const fail = (error: Error) => {
@@ -214,8 +227,15 @@ export function runCommand(options: RunOptions): RunningCommand {
     started,
     done,
     kill,
+    abandon,
     clientLeft: () => clientLeft,
-    pause: () => control?.pause(),
-    resume: () => control?.resume(),
+    pause: () => {
+      paused = true
+      control?.pause()
+    },
+    resume: () => {
+      paused = false
+      control?.resume()
+    },
   }
 }

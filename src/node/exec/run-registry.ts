@@ -28,6 +28,13 @@ export class RunRegistry {
     this.#closed = true
     const runs = [...this.#runs]
     for (const run of runs) run.kill()
-    await Promise.allSettled(runs.map((run) => run.done))
+    // Held until the runs end: their kill timers and the native helper's pipes do not keep the
+    // process alive, and without this it could exit before shutdown finished (and logged it).
+    const hold = setInterval(() => {}, 60_000)
+    try {
+      await Promise.allSettled(runs.map((run) => run.done))
+    } finally {
+      clearInterval(hold)
+    }
   }
 }

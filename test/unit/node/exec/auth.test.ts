@@ -31,9 +31,9 @@ afterAll(() => fixture.remove())
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
-function signed(path: string, body: string, options: { key?: string; at?: number } = {}) {
+function signed(path: string, body: string, options: { key?: string; at?: number; app?: ExecTestApp } = {}) {
   const timestamp = String(Math.floor((options.at ?? NOW) / 1000))
-  return t.app.request(path, {
+  return (options.app ?? t).app.request(path, {
     method: 'POST',
     body,
     headers: {
@@ -89,6 +89,31 @@ describe('bearer tokens', () => {
 
   it('lets a "*" scope run anything under the root', async () => {
     expect((await t.run('echo', undefined, bearer(OTHER))).status).toBe(200)
+  })
+
+  it('reads several scopes per token from FLOWGATE_EXEC_TOKENS, where list and scopes share the comma', async () => {
+    const app = buildExecApp(fixture.root, {
+      FLOWGATE_EXEC_AUTH: 'required',
+      FLOWGATE_EXEC_TOKENS: `ci:${sha(TOKEN)}:exit42,echo, ops:${sha(OTHER)}:sub/*,args`,
+    })
+    const allowed = async (token: string, command: string) =>
+      (await app.run(command, undefined, bearer(token))).status !== 403
+    expect(await allowed(TOKEN, 'exit42')).toBe(true)
+    expect(await allowed(TOKEN, 'echo')).toBe(true)
+    expect(await allowed(TOKEN, 'args')).toBe(false)
+    expect(await allowed(TOKEN, 'sub/tool')).toBe(false)
+    expect(await allowed(OTHER, 'sub/tool')).toBe(true)
+    expect(await allowed(OTHER, 'args')).toBe(true)
+    expect(await allowed(OTHER, 'exit42')).toBe(false)
+  })
+
+  it('still refuses a list that starts with a bare scope', () => {
+    expect(() =>
+      buildExecApp(fixture.root, {
+        FLOWGATE_EXEC_AUTH: 'required',
+        FLOWGATE_EXEC_TOKENS: `echo,ci:${sha(TOKEN)}:exit42`,
+      })
+    ).toThrow(ConfigError)
   })
 })
 
@@ -149,6 +174,24 @@ describe('HMAC-signed requests', () => {
 
   it('answers 403 outside the key scope', async () => {
     expect((await signed('/exec/echo', '{}')).status).toBe(403)
+  })
+
+  it('reads several scopes per key from FLOWGATE_EXEC_HMAC_KEYS, where list and scopes share the comma', async () => {
+    const other = 'hmac-other-0123456789abcdef'
+    const app = buildExecApp(
+      fixture.root,
+      {
+        FLOWGATE_EXEC_AUTH: 'required',
+        FLOWGATE_EXEC_HMAC_KEYS: `hook:${KEY}:sub/*,exit42,old:${other}:echo`,
+      },
+      { now: () => NOW }
+    )
+    const status = async (path: string, key: string) => (await signed(path, '{}', { app, key })).status
+    expect(await status('/exec/sub/tool', KEY)).toBe(200)
+    expect(await status('/exec/exit42', KEY)).toBe(200)
+    expect(await status('/exec/echo', KEY)).toBe(403)
+    expect(await status('/exec/echo', other)).toBe(200)
+    expect(await status('/exec/exit42', other)).toBe(403)
   })
 
   it('answers 400 for a malformed signature header', async () => {

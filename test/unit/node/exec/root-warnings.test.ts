@@ -1,4 +1,5 @@
-import { chmodSync, chownSync } from 'node:fs'
+import { chmodSync, chownSync, linkSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { modeLetsWrite } from '../../../../src/node/exec/root-warnings.ts'
@@ -30,6 +31,52 @@ describe('start-up warnings', () => {
     const commands = JSON.stringify({ greet: { path: join(fixture.root, 'args') } })
     const found = warnings(buildExecApp(undefined, { FLOWGATE_EXEC_COMMANDS: commands }))
     expect(found.find((warning) => warning.startsWith('writable'))).toContain(join(fixture.root, 'args'))
+  })
+})
+
+describe('the interpreter warning', () => {
+  const interpreters = (app: ReturnType<typeof buildExecApp>) =>
+    warnings(app).find((warning) => warning.startsWith('interpreters')) ?? ''
+  let tree: FixtureRoot
+  beforeAll(() => {
+    tree = createFixtureRoot()
+  })
+  afterAll(() => tree.remove())
+
+  it('sees through a link whose name hides the interpreter (shlink -> /bin/sh), and a chain of them', () => {
+    symlinkSync('/bin/sh', join(tree.root, 'shlink'))
+    symlinkSync(join(tree.root, 'shlink'), join(tree.root, 'sub', 'again'))
+    const warning = interpreters(buildExecApp(tree.root))
+    expect(warning).toContain(`shlink (${realpathSync('/bin/sh')})`)
+    expect(warning).toContain(`again (${realpathSync('/bin/sh')})`)
+    // Links to ordinary commands are not named.
+    expect(warning).not.toContain('link_in')
+  })
+
+  it('sees through a link in allow-list mode', () => {
+    const commands = JSON.stringify({ tool: { path: join(tree.root, 'shlink') } })
+    expect(interpreters(buildExecApp(undefined, { FLOWGATE_EXEC_COMMANDS: commands }))).toContain('shlink')
+  })
+
+  it('recognises a hard link to an interpreter by file identity', (context) => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowgate-hardlink-'))
+    try {
+      try {
+        linkSync(realpathSync('/bin/sh'), join(dir, 'tool'))
+      } catch {
+        // Another file system, or hard links to others' files forbidden: nothing to test here.
+        context.skip()
+      }
+      expect(interpreters(buildExecApp(dir))).toContain('tool (the same file as ')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('names only what is an interpreter: the fixture root holds one, a script called env', () => {
+    expect(interpreters(buildExecApp(fixture.root))).toBe(
+      'interpreters or wrappers can run arbitrary code: env'
+    )
   })
 })
 

@@ -133,6 +133,28 @@ describe.each(['native', 'node'])('the %s spawn helper', (helper) => {
   })
 })
 
+describe('a streamed run through the native helper when the helper dies', () => {
+  it('ends its stream with an error event and still writes its audit line', async () => {
+    const t = buildExecApp(fixture.root, { ...LIMITS, FLOWGATE_EXEC_SPAWN_HELPER: 'native' })
+    const file = join(fixture.base, `spawner-pids-${++pidCount}`)
+    const response = await t.run(
+      'spawner',
+      { environment: { PIDFILE: file }, stdout: { capture: true } },
+      { accept: 'application/x-ndjson' }
+    )
+    const [leader] = await readPids(file)
+    process.kill(helperPids()[0] ?? Number.NaN, 'SIGKILL')
+    expect((await response.text()).trim().split('\n').at(-1)).toBe(
+      '{"event":"error","code":"FG_ERR_INTERNAL"}'
+    )
+    expect(await groupEnded(leader ?? 0)).toBe(true)
+    expect(t.audits().filter((line) => line.command === 'spawner')).toEqual([
+      expect.objectContaining({ status: 200, mode: 'ndjson', code: 'FG_ERR_INTERNAL' }),
+    ])
+    await t.exec.stop()
+  })
+})
+
 describe('a spawn that Node refuses synchronously (E2BIG for one argument over 128 KiB)', () => {
   const start = (spawner: Spawner, args: string[]) =>
     runCommand({
@@ -167,6 +189,70 @@ describe('a spawn that Node refuses synchronously (E2BIG for one argument over 1
     await expect(refused.done).rejects.toMatchObject({ code: 'E2BIG' })
     expect(helperPids()).toEqual(before)
     expect((await start(helper.spawner, []).done).returnCode).toBe(first.returnCode)
+    await helper.stop()
+  })
+})
+
+describe.each([
+  ['directly', () => ({ spawner: directSpawner, stop: async () => {} })],
+  ['through the native spawn helper', createNativeSpawner],
+  [
+    'through the Node spawn helper (streams spawn directly, watched)',
+    () => {
+      const helper = createHelperSpawner()
+      return { spawner: helper.watchedDirect, stop: helper.stop }
+    },
+  ],
+])('a streamed run paused for a stalled reader, %s', (_name, create) => {
+  /** `cat /dev/zero`, paused at its first chunk as a body that is full pauses it. */
+  const pausedRun = async (spawner: Spawner, timeoutMs: number) => {
+    let first: () => void = () => {}
+    const chunk = new Promise<void>((resolve) => {
+      first = resolve
+    })
+    const run = runCommand({
+      file: join(fixture.root, 'endless'),
+      argv0: 'endless',
+      args: [],
+      env: {},
+      cwd: fixture.root,
+      stdin: undefined,
+      capture: { stdout: true, stderr: false },
+      timeoutMs,
+      killGraceMs: 100,
+      maxOutputBytes: undefined,
+      onChunk: () => {
+        run.pause()
+        first()
+      },
+      spawner,
+    })
+    await chunk
+    return run
+  }
+
+  it('ends when its reader leaves (abandon), though its output was never read to the end', async () => {
+    const helper = create()
+    const run = await pausedRun(helper.spawner, 60_000)
+    run.abandon()
+    const result = await run.done
+    expect(result.signal ?? result.returnCode).toBeTruthy()
+    expect(run.clientLeft()).toBe(true)
+    await helper.stop()
+  })
+
+  it('ends at its timeout while the reader stays stalled', async () => {
+    const helper = create()
+    const run = await pausedRun(helper.spawner, 300)
+    expect((await run.done).timedOut).toBe(true)
+    await helper.stop()
+  })
+
+  it('ends when shutdown kills it while the reader stays stalled', async () => {
+    const helper = create()
+    const run = await pausedRun(helper.spawner, 60_000)
+    run.kill()
+    expect((await run.done).timedOut).toBe(false)
     await helper.stop()
   })
 })

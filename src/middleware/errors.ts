@@ -45,8 +45,9 @@ export const CLIENT_CLOSED = 499
 /** The request's own abort (the client went away) surfacing from an upstream call or a body read. */
 function clientWentAway(error: unknown, signal: () => AbortSignal): boolean {
   if (error instanceof AppError || !(error instanceof Error || error instanceof DOMException)) return false
-  const client = signal()
-  return client.aborted && (error === client.reason || error.name === 'AbortError')
+  // Once the client has gone, whatever broke while reading its request (a reset socket cutting a
+  // chunked body, a stream ended early) is its leaving, not a server fault.
+  return signal().aborted
 }
 
 /**

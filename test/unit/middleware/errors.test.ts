@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { AppEnv } from '../../../src/env.ts'
 import { AppError, type ErrorCode } from '../../../src/errors.ts'
 import { createLogger } from '../../../src/lib/logger.ts'
-import { errorHandler, methodNotAllowed, notFound } from '../../../src/middleware/errors.ts'
+import { errorHandler, errorResponse, methodNotAllowed, notFound } from '../../../src/middleware/errors.ts'
 import { buildApp, problemOf } from '../app-harness.ts'
 
 describe('notFound', () => {
@@ -205,5 +205,28 @@ describe('errorHandler', () => {
       msg: 'request failed',
       error: { message: 'early' },
     })
+  })
+})
+
+describe('errorResponse for a client that left', () => {
+  const gone = () => AbortSignal.abort('Client connection prematurely closed.')
+  const here = () => new AbortController().signal
+  const reset = () => Object.assign(new Error('aborted'), { code: 'ECONNRESET' })
+
+  it('answers 499 with a debug line when reading a cut body failed after the client left', () => {
+    const lines: string[] = []
+    const logger = createLogger({ level: 'debug', sink: (line) => lines.push(line) })
+    expect(errorResponse(reset(), logger, 'r1', gone).status).toBe(499)
+    expect(lines.map((line) => JSON.parse(line).level)).toEqual(['debug'])
+  })
+
+  it('answers 500 for the same error while the client is still there', () => {
+    const logger = createLogger({ level: 'silent' })
+    expect(errorResponse(reset(), logger, 'r2', here).status).toBe(500)
+  })
+
+  it("keeps flowgate's own errors as they are when the client left", () => {
+    const logger = createLogger({ level: 'silent' })
+    expect(errorResponse(new AppError('FG_ERR_HTTP_BAD_REQUEST'), logger, 'r3', gone).status).toBe(400)
   })
 })

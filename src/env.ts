@@ -1,9 +1,9 @@
 /** @module The types every part of the app shares: AppEnv for Hono, the Principal, AppDeps. */
 import type { Config } from './config/schema.ts'
-import type { Logger } from './lib/logger.ts'
-import type { OpenApiRegistry } from './lib/openapi.ts'
-import type { MetricsRegistry } from './lib/prometheus.ts'
-import type { Readiness } from './lib/readiness.ts'
+import type { Logger } from './ops/logger.ts'
+import type { OpenApiRegistry } from './ops/openapi.ts'
+import type { MetricsRegistry } from './ops/prometheus.ts'
+import type { Readiness } from './ops/readiness.ts'
 
 /** Who is calling, whatever the identity source (trusted headers or a verified JWT). */
 export interface Principal {

@@ -124,7 +124,7 @@ export async function startBare(upstream: string): Promise<Peer> {
 
 /**
  * flowgate as its command runs it: `bin/flowgate.js serve` on Node (the JavaScript compiled into
- * dist/js, which must be current: see buildFlowgate) or src/runtime/bun.ts on Bun; configured by
+ * dist/js, which must be current: see buildFlowgate) or src/runtime/bun/bun.ts on Bun; configured by
  * the environment.
  */
 export async function startFlowgate(runtime: 'node' | 'bun', upstream: string): Promise<Peer> {
@@ -140,7 +140,7 @@ export async function startFlowgate(runtime: 'node' | 'bun', upstream: string): 
   }
   const args: Record<typeof runtime, [string, string[]]> = {
     node: [node, ['bin/flowgate.js', 'serve']],
-    bun: [join(BIN, 'bun'), ['src/runtime/bun.ts']],
+    bun: [join(BIN, 'bun'), ['src/runtime/bun/bun.ts']],
   }
   const { pid, stop } = detached(...args[runtime], env)
   const pass = `http://127.0.0.1:${proxyPort}${PASS_PATH}`

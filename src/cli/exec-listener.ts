@@ -4,11 +4,11 @@
  * node:http is an emulation: a short command's request spent about 40% of the server's CPU in its
  * socket layer.
  */
-import type { Logger } from '../lib/logger.ts'
+import type { Logger } from '../ops/logger.ts'
 import { streamFormat } from '../node/exec/event-stream.ts'
 import { bunIdleTimeout } from '../runtime/bun-settings.ts'
 import { nativeDrain } from '../runtime/native-drain.ts'
-import { type ListenerSettings, listen } from '../runtime/node-listener.ts'
+import { type ListenerSettings, listen } from '../runtime/node/listener.ts'
 
 type Fetch = (request: Request) => Response | Promise<Response>
 

@@ -1,8 +1,8 @@
 /** @module `flowgate serve`: resolves the configuration, serves, drains on SIGTERM/SIGINT. */
 import { parseArgs } from 'node:util'
-import { createLogger } from '../lib/logger.ts'
+import { createLogger } from '../ops/logger.ts'
 import { loadConfig } from '../runtime/load-config.ts'
-import { closeOnSignals, serveNode } from '../runtime/node.ts'
+import { closeOnSignals, serveNode } from '../runtime/node/node.ts'
 import { CONFIG_OPTIONS, configFlags } from './config-flags.ts'
 import { SERVE_HELP } from './usage.ts'
 

@@ -2,7 +2,7 @@
 import { Hono } from 'hono'
 import type { AppEnv, AssetSource } from '../env.ts'
 import { AppError } from '../errors.ts'
-import { type OpenApiRegistry, problemResponse } from '../lib/openapi.ts'
+import { type OpenApiRegistry, problemResponse } from '../ops/openapi.ts'
 
 export interface ApiDocsOptions {
   openapi: OpenApiRegistry

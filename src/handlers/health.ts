@@ -3,8 +3,8 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
-import { type OpenApiRegistry, problemResponse } from '../lib/openapi.ts'
-import type { Readiness } from '../lib/readiness.ts'
+import { type OpenApiRegistry, problemResponse } from '../ops/openapi.ts'
+import type { Readiness } from '../ops/readiness.ts'
 
 export interface HealthOptions {
   readiness: Readiness

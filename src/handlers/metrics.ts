@@ -1,8 +1,8 @@
 /** @module /metrics: Prometheus text exposition of the app's registry. */
 import { Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
-import type { OpenApiRegistry } from '../lib/openapi.ts'
-import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../lib/prometheus.ts'
+import type { OpenApiRegistry } from '../ops/openapi.ts'
+import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../ops/prometheus.ts'
 
 export interface MetricsRouteOptions {
   registry: MetricsRegistry

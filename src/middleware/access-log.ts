@@ -1,7 +1,7 @@
 /** @module Request-scoped logger and one JSON access line per request (never headers or bodies). */
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env.ts'
-import type { Logger } from '../lib/logger.ts'
+import type { Logger } from '../ops/logger.ts'
 import { routeLabel } from './route-label.ts'
 
 export interface AccessLogOptions {

@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed as honoMethodNotAllowed } from 'hono/method-not-allowed'
 import type { AppEnv } from '../env.ts'
 import { AppError, type ErrorCode, problemResponse } from '../errors.ts'
-import type { Logger } from '../lib/logger.ts'
+import type { Logger } from '../ops/logger.ts'
 
 const BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'FG_ERR_HTTP_BAD_REQUEST',

@@ -6,9 +6,9 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv, Principal } from '../env.ts'
 import { AppError } from '../errors.ts'
-import { claimList, firstString, groupName, intersects } from '../lib/claims.ts'
-import { KeysUnavailableError, type TokenVerifier } from '../lib/jwt-verifier.ts'
-import { tenantProblem } from '../lib/naming.ts'
+import { claimList, firstString, groupName, intersects } from '../identity/claims.ts'
+import { KeysUnavailableError, type TokenVerifier } from '../identity/jwt-verifier.ts'
+import { tenantProblem } from '../tenancy/naming.ts'
 
 export interface ClaimMapping {
   tenant: string

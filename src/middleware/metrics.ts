@@ -1,7 +1,7 @@
 /** @module Request count and latency histogram by method, route pattern and status. */
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env.ts'
-import type { Labels, MetricsRegistry } from '../lib/prometheus.ts'
+import type { Labels, MetricsRegistry } from '../ops/prometheus.ts'
 import { routeLabel } from './route-label.ts'
 
 export interface MetricsOptions {

@@ -45,7 +45,7 @@ export interface MountReport {
 
 /**
  * Mounts every enabled entry whose capabilities are present; logs the others.
- * @example await mountNodeModules(flowgate, deps) // in src/runtime/node.ts
+ * @example await mountNodeModules(flowgate, deps) // in src/runtime/node/node.ts
  */
 export async function mountNodeModules(
   target: FlowgateApp,

@@ -6,7 +6,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
-import type { Logger } from '../lib/logger.ts'
+import type { Logger } from '../ops/logger.ts'
 import { headerOf, READ_WHOLE, type ReadWholeInit } from './buffered-body.ts'
 import { callSignal, releasedAtEnd } from './call-signal.ts'
 

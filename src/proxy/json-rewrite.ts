@@ -3,7 +3,7 @@
  * the engine's own errors) back with the tenant prefix scrubbed.
  */
 import { AppError } from '../errors.ts'
-import { SEPARATOR } from '../lib/naming.ts'
+import { SEPARATOR } from '../tenancy/naming.ts'
 import { bufferedBody } from './buffered-body.ts'
 import { responseHeaders } from './forward.ts'
 

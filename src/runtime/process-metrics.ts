@@ -1,6 +1,6 @@
 /** @module Process metrics (memory, CPU, event-loop delay) for Node-compatible runtimes. */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import type { GaugeSample, MetricsRegistry } from '../lib/prometheus.ts'
+import type { GaugeSample, MetricsRegistry } from '../ops/prometheus.ts'
 
 /** Adds process_* and nodejs_* samples, read at each scrape. */
 export function registerProcessMetrics(registry: MetricsRegistry): void {

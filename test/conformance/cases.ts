@@ -6,8 +6,8 @@ import assert from 'node:assert/strict'
 import { createApp, createTaskProxyApp, type FlowgateApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import type { RuntimeKey } from '../../src/env.ts'
-import { createLogger } from '../../src/lib/logger.ts'
-import { lazyTenants } from '../../src/lib/tenant-registry.ts'
+import { createLogger } from '../../src/ops/logger.ts'
+import { lazyTenants } from '../../src/task-proxy/tenant-registry.ts'
 import { detectCapabilities } from '../../src/runtime/capabilities.ts'
 
 export interface ConformanceContext {

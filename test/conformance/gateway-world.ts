@@ -8,7 +8,7 @@ import type { Hono } from 'hono'
 import { createApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import type { AppEnv } from '../../src/env.ts'
-import { createLogger } from '../../src/lib/logger.ts'
+import { createLogger } from '../../src/ops/logger.ts'
 import { createFakeConductor, type FakeConductor } from './fake-conductor.ts'
 import { latest } from './fake-conductor-routes.ts'
 

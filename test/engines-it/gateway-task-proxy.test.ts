@@ -11,8 +11,8 @@ import {
 } from 'node:net'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { resolveConfig } from '../../src/config/resolve.ts'
-import { createLogger } from '../../src/lib/logger.ts'
-import { serveNode } from '../../src/runtime/node.ts'
+import { createLogger } from '../../src/ops/logger.ts'
+import { serveNode } from '../../src/runtime/node/node.ts'
 import { createWorld, type World } from './gateway-world.ts'
 import { eventually } from './http.ts'
 

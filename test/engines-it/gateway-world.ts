@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto'
 import { inject } from 'vitest'
 import { resolveConfig } from '../../src/config/resolve.ts'
-import { createLogger } from '../../src/lib/logger.ts'
-import { type NodeServer, serveNode } from '../../src/runtime/node.ts'
+import { createLogger } from '../../src/ops/logger.ts'
+import { type NodeServer, serveNode } from '../../src/runtime/node/node.ts'
 import { keycloakAdmin } from '../engines/keycloak-admin.ts'
 
 export const CLIENT = 'flowgate'

@@ -1,7 +1,7 @@
 /** @module Proves Keycloak is real: two realms, users with roles and groups, signed tokens checked with jose. */
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
-import { createJwtVerifier, KeysUnavailableError } from '../../src/lib/jwt-verifier.ts'
+import { createJwtVerifier, KeysUnavailableError } from '../../src/identity/jwt-verifier.ts'
 import { keycloakAdmin } from '../engines/keycloak-admin.ts'
 import { field } from './http.ts'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/config/resolve.ts'
-import { createLogger } from '../../src/lib/logger.ts'
-import { serveNode } from '../../src/runtime/node.ts'
+import { createLogger } from '../../src/ops/logger.ts'
+import { serveNode } from '../../src/runtime/node/node.ts'
 
 function config(graceMs: number) {
   return resolveConfig({

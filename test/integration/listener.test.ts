@@ -69,8 +69,8 @@ function native(runtime: 'bun' | 'deno') {
     const port = await freePort()
     const args =
       runtime === 'bun'
-        ? ['src/runtime/bun.ts']
-        : ['run', '--allow-net', '--allow-env', '--allow-read', 'src/runtime/deno.ts']
+        ? ['src/runtime/bun/bun.ts']
+        : ['run', '--allow-net', '--allow-env', '--allow-read', 'src/runtime/deno/deno.ts']
     const running = await startServer(`${BIN}/${runtime}`, {
       args,
       port,

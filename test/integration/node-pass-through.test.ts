@@ -3,11 +3,11 @@ import { type AddressInfo, connect, createServer as netServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaskProxyApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
-import { createLogger } from '../../src/lib/logger.ts'
-import { staticTenants } from '../../src/lib/tenant-registry.ts'
-import { serveNode } from '../../src/runtime/node.ts'
-import { createNodeFetch } from '../../src/runtime/node-fetch.ts'
-import { nodePassThrough } from '../../src/runtime/node-pass-through.ts'
+import { createLogger } from '../../src/ops/logger.ts'
+import { staticTenants } from '../../src/task-proxy/tenant-registry.ts'
+import { serveNode } from '../../src/runtime/node/node.ts'
+import { createNodeFetch } from '../../src/runtime/node/fetch.ts'
+import { nodePassThrough } from '../../src/runtime/node/pass-through.ts'
 import {
   accessLines,
   BIG,

@@ -64,14 +64,14 @@ const entries: Entry[] = [
   {
     runtime: 'bun',
     gracefulExit: true,
-    start: (port) => startServer(join(BIN, 'bun'), { args: ['src/runtime/bun.ts'], env: env(port), port }),
+    start: (port) => startServer(join(BIN, 'bun'), { args: ['src/runtime/bun/bun.ts'], env: env(port), port }),
   },
   {
     runtime: 'deno',
     gracefulExit: true,
     start: (port) =>
       startServer(join(BIN, 'deno'), {
-        args: ['run', '--allow-net', '--allow-env', '--allow-read', 'src/runtime/deno.ts'],
+        args: ['run', '--allow-net', '--allow-env', '--allow-read', 'src/runtime/deno/deno.ts'],
         env: env(port),
         port,
       }),
@@ -106,7 +106,7 @@ beforeAll(async () => {
   binaryDir = mkdtempSync(join(tmpdir(), 'flowgate-bin-'))
   const build = spawnSync(
     join(BIN, 'bun'),
-    ['build', '--compile', 'src/runtime/bun.ts', '--outfile', join(binaryDir, 'flowgate')],
+    ['build', '--compile', 'src/runtime/bun/bun.ts', '--outfile', join(binaryDir, 'flowgate')],
     { cwd: ROOT, encoding: 'utf8' }
   )
   if (build.status !== 0) throw new Error(`bun build --compile failed:\n${build.stdout}\n${build.stderr}`)

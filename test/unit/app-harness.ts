@@ -3,7 +3,7 @@ import { createApp, type FlowgateApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import type { Capabilities } from '../../src/env.ts'
 import type { Problem } from '../../src/errors.ts'
-import { createLogger, type LogLevel } from '../../src/lib/logger.ts'
+import { createLogger, type LogLevel } from '../../src/ops/logger.ts'
 
 export const CAPABILITIES: Capabilities = Object.freeze({
   runtime: 'node',

@@ -135,7 +135,7 @@ describe('the scanner', () => {
     ['a package subpath', "import { HTTPException } from 'hono/http-exception'"],
     ['a sibling core module', "import { AppError } from '../errors.ts'"],
     ['a name that only starts like a runtime folder', "import { x } from '../runtimes/x.ts'"],
-    ['a mention in a comment', '// never read process.env here; see src/runtime/node.ts\nconst a = 1'],
+    ['a mention in a comment', '// never read process.env here; see src/runtime/node/node.ts\nconst a = 1'],
     ['a block comment', "/* import fs from 'node:fs'; Deno.exit() */"],
     ['a mention in a string', "const hint = 'set process.env.PORT or use Bun.serve'"],
     ['a local named like a global', 'const processed = items.map((item) => item.process)'],

@@ -3,7 +3,7 @@
  * id), what (command, resolved path, argument count, environment names), outcome, duration, bytes.
  * Never stdin, environment values, arguments or output (reference §6.7).
  */
-import type { Logger } from '../../lib/logger.ts'
+import type { Logger } from '../../ops/logger.ts'
 
 export interface AuditRecord {
   requestId: string | undefined

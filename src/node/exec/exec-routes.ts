@@ -5,7 +5,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../../env.ts'
 import { AppError } from '../../errors.ts'
-import { type OpenApiRegistry, problemResponse } from '../../lib/openapi.ts'
+import { type OpenApiRegistry, problemResponse } from '../../ops/openapi.ts'
 import { CLIENT_CLOSED } from '../../middleware/errors.ts'
 import { type AuditRecord, audit } from './audit.ts'
 import { authenticate, authorize, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './auth.ts'

@@ -7,7 +7,7 @@ import { accessSync, constants, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import type { Config } from '../../config/schema.ts'
 import { ConfigError } from '../../config/sources.ts'
-import type { TokenVerifier } from '../../lib/jwt-verifier.ts'
+import type { TokenVerifier } from '../../identity/jwt-verifier.ts'
 import { type HmacCredential, parseHmacKeys, parseTokens, type TokenCredential } from './credentials.ts'
 import { baseEnvironment } from './environment.ts'
 import { readHttpexecFile } from './httpexec-file.ts'
@@ -165,7 +165,7 @@ function jwtSettings(config: Readonly<Config>): Pick<ExecSettings, 'jwt'> {
   // jose is loaded on the first JWT only: a smaller process forks commands faster.
   let verifier: Promise<TokenVerifier> | undefined
   const verify: TokenVerifier = async (token) => {
-    verifier ??= import('../../lib/jwt-verifier.ts').then(({ createJwtVerifier }) =>
+    verifier ??= import('../../identity/jwt-verifier.ts').then(({ createJwtVerifier }) =>
       createJwtVerifier({
         jwksUrl: jwksUrl ?? '',
         issuer: issuer ?? '',

@@ -1,7 +1,7 @@
 /** The Bun engine client's pool on its own: shutdown with calls waiting for a socket. */
 import { describe, expect, it } from 'bun:test'
 import { type AddressInfo, createServer } from 'node:net'
-import { createEnginePool } from '../../../src/runtime/bun-engine-pool.ts'
+import { createEnginePool } from '../../../src/runtime/bun/engine-pool.ts'
 
 describe('the Bun engine pool', () => {
   it('fails the calls in flight and those waiting when closed, and opens no socket for them', async () => {

@@ -14,10 +14,10 @@ import {
 } from 'node:net'
 import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
-import { createLogger } from '../../../src/lib/logger.ts'
-import { staticTenants } from '../../../src/lib/tenant-registry.ts'
-import type { EnginePoolOptions } from '../../../src/runtime/bun-engine-pool.ts'
-import { bunPassThrough } from '../../../src/runtime/bun-pass-through.ts'
+import { createLogger } from '../../../src/ops/logger.ts'
+import { staticTenants } from '../../../src/task-proxy/tenant-registry.ts'
+import type { EnginePoolOptions } from '../../../src/runtime/bun/engine-pool.ts'
+import { bunPassThrough } from '../../../src/runtime/bun/pass-through.ts'
 import {
   accessLines,
   BIG,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
 import type { AssetSource } from '../../../src/env.ts'
-import { createLogger } from '../../../src/lib/logger.ts'
+import { createLogger } from '../../../src/ops/logger.ts'
 import { detectCapabilities } from '../../../src/runtime/capabilities.ts'
 import { swaggerUiAssets } from '../../../src/runtime/file-assets.ts'
 

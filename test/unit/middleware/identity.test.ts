@@ -5,8 +5,8 @@ import {
   KeysUnavailableError,
   type TokenVerifier,
   type VerifiedToken,
-} from '../../../src/lib/jwt-verifier.ts'
-import { createLogger } from '../../../src/lib/logger.ts'
+} from '../../../src/identity/jwt-verifier.ts'
+import { createLogger } from '../../../src/ops/logger.ts'
 import { errorHandler } from '../../../src/middleware/errors.ts'
 import { type IdentityOptions, identity } from '../../../src/middleware/identity.ts'
 import { problemOf } from '../app-harness.ts'

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { AppEnv } from '../../../src/env.ts'
-import { MetricsRegistry } from '../../../src/lib/prometheus.ts'
+import { MetricsRegistry } from '../../../src/ops/prometheus.ts'
 import { metrics } from '../../../src/middleware/metrics.ts'
 import { buildApp } from '../app-harness.ts'
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { AppEnv, Principal } from '../../../src/env.ts'
-import { createLogger } from '../../../src/lib/logger.ts'
+import { createLogger } from '../../../src/ops/logger.ts'
 import { errorHandler } from '../../../src/middleware/errors.ts'
 import { forbidden, principalOf, requireAdmin } from '../../../src/middleware/rbac.ts'
 import { problemOf } from '../app-harness.ts'

@@ -1,18 +1,10 @@
-/** @module The types every part of the app shares: AppEnv for Hono, the Principal, AppDeps. */
+/** @module The types every part of the app shares: AppEnv for Hono, AppDeps. */
 import type { Config } from './config/schema.ts'
+import type { Principal } from './identity/principal.ts'
 import type { Logger } from './ops/logger.ts'
 import type { OpenApiRegistry } from './ops/openapi.ts'
 import type { MetricsRegistry } from './ops/prometheus.ts'
 import type { Readiness } from './ops/readiness.ts'
-
-/** Who is calling, whatever the identity source (trusted headers or a verified JWT). */
-export interface Principal {
-  tenant: string
-  user: string
-  roles: string[]
-  groups: string[]
-  isAdmin: boolean
-}
 
 export type RuntimeKey = 'node' | 'bun' | 'deno' | 'workerd' | 'other'
 

@@ -4,8 +4,9 @@
  * node:http is an emulation: a short command's request spent about 40% of the server's CPU in its
  * socket layer.
  */
-import type { Logger } from '../ops/logger.ts'
+
 import { streamFormat } from '../node/exec/event-stream.ts'
+import type { Logger } from '../ops/logger.ts'
 import { bunIdleTimeout } from '../runtime/bun-settings.ts'
 import { nativeDrain } from '../runtime/native-drain.ts'
 import { type ListenerSettings, listen } from '../runtime/node/listener.ts'

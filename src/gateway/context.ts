@@ -1,12 +1,13 @@
 /** @module What every Conductor gateway route shares: the upstream, the rules, small helpers. */
 import type { Context } from 'hono'
-import type { AppEnv, Principal } from '../env.ts'
+import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
-import type { DefRules } from '../tenancy/workflow-def.ts'
-import { principalOf } from '../middleware/rbac.ts'
+import type { Principal } from '../identity/principal.ts'
+import { principalOf } from '../identity/principal.ts'
 import { responseHeaders, type Upstream, type UpstreamCall } from '../proxy/forward.ts'
 import { passThrough, readBounded, readJson, scrubTenant } from '../proxy/json-rewrite.ts'
 import { type EngineRefusal, refusalOf } from '../proxy/upstream-errors.ts'
+import type { DefRules } from '../tenancy/workflow-def.ts'
 
 export interface GatewayContext {
   upstream: Upstream

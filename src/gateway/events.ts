@@ -4,14 +4,16 @@
  * and actions could reach other tenants' workflows, so they are refused (the original let them through).
  */
 import { Hono } from 'hono'
-import type { AppEnv, Principal } from '../env.ts'
+import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
-import { owns, prefix, strip } from '../tenancy/naming.ts'
+import type { Principal } from '../identity/principal.ts'
+import { principalOf } from '../identity/principal.ts'
+import { requireAdmin } from '../middleware/rbac.ts'
 import type { OpenApiRegistry } from '../ops/openapi.ts'
-import { isObject, type JsonObject } from '../tenancy/workflow-tasks.ts'
-import { principalOf, requireAdmin } from '../middleware/rbac.ts'
 import { jsonResponse } from '../proxy/json-rewrite.ts'
 import { BODY_UNREADABLE, EVENT_HANDLER_EXISTS, EVENT_HANDLER_MISSING } from '../proxy/upstream-errors.ts'
+import { owns, prefix, strip } from '../tenancy/naming.ts'
+import { isObject, type JsonObject } from '../tenancy/workflow-tasks.ts'
 import { callJson, forwardScrubbed, type GatewayContext, jsonBody, segment } from './context.ts'
 import { documentGateway } from './docs.ts'
 

@@ -2,10 +2,10 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
+import { principalOf } from '../identity/principal.ts'
+import { readJson } from '../proxy/json-rewrite.ts'
 import { executionVisibleTo } from '../tenancy/execution.ts'
 import type { JsonObject } from '../tenancy/workflow-tasks.ts'
-import { principalOf } from '../middleware/rbac.ts'
-import { readJson } from '../proxy/json-rewrite.ts'
 import { type GatewayContext, notFound, segment } from './context.ts'
 
 /** Conductor workflow ids are UUIDs; anything else never reaches it. */

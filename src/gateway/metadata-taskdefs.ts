@@ -2,10 +2,9 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
-import { isGlobalName, prefix, strip } from '../tenancy/naming.ts'
+import { principalOf } from '../identity/principal.ts'
+import { requireAdmin } from '../middleware/rbac.ts'
 import type { OpenApiRegistry } from '../ops/openapi.ts'
-import { isObject, type JsonObject } from '../tenancy/workflow-tasks.ts'
-import { principalOf, requireAdmin } from '../middleware/rbac.ts'
 import { jsonResponse } from '../proxy/json-rewrite.ts'
 import {
   BODY_UNREADABLE,
@@ -13,6 +12,8 @@ import {
   TASK_DEF_MISSING_ON_DELETE,
   TASK_DEF_MISSING_ON_UPDATE,
 } from '../proxy/upstream-errors.ts'
+import { isGlobalName, prefix, strip } from '../tenancy/naming.ts'
+import { isObject, type JsonObject } from '../tenancy/workflow-tasks.ts'
 import { callJson, forwardScrubbed, type GatewayContext, jsonBody, notFound, segment } from './context.ts'
 import { documentGateway } from './docs.ts'
 

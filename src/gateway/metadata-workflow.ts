@@ -1,14 +1,12 @@
 /** @module Workflow definitions: list, get, create, update, delete — tenant-prefixed and label-checked. */
 import { Hono } from 'hono'
 import { z } from 'zod'
-import type { AppEnv, Principal } from '../env.ts'
+import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
-import { defVisibleTo } from '../tenancy/labels.ts'
-import { prefix } from '../tenancy/naming.ts'
+import type { Principal } from '../identity/principal.ts'
+import { principalOf } from '../identity/principal.ts'
+import { forbidden, requireAdmin } from '../middleware/rbac.ts'
 import type { OpenApiRegistry } from '../ops/openapi.ts'
-import { RewriteMemo } from './rewrite-memo.ts'
-import { stripDef, tenantizeDef } from '../tenancy/workflow-def.ts'
-import { forbidden, principalOf, requireAdmin } from '../middleware/rbac.ts'
 import { jsonResponse, parseEngineJson, passThrough, readBoundedBytes } from '../proxy/json-rewrite.ts'
 import {
   BODY_UNREADABLE,
@@ -16,6 +14,9 @@ import {
   WORKFLOW_DEF_MISSING,
   WORKFLOW_DEF_MISSING_ON_DELETE,
 } from '../proxy/upstream-errors.ts'
+import { defVisibleTo } from '../tenancy/labels.ts'
+import { prefix } from '../tenancy/naming.ts'
+import { stripDef, tenantizeDef } from '../tenancy/workflow-def.ts'
 import {
   callJson,
   forwardScrubbed,
@@ -26,6 +27,7 @@ import {
   segment,
 } from './context.ts'
 import { documentGateway } from './docs.ts'
+import { RewriteMemo } from './rewrite-memo.ts'
 
 const versionQuery = z.object({
   version: z

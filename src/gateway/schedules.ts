@@ -5,14 +5,16 @@
  * tenant domain as the user who saved it (reference/conductor-gateway.md §b.10).
  */
 import { Hono } from 'hono'
-import type { AppEnv, Principal } from '../env.ts'
+import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
-import { assertName, owns, prefix, strip } from '../tenancy/naming.ts'
+import type { Principal } from '../identity/principal.ts'
+import { principalOf } from '../identity/principal.ts'
+import { requireAdmin } from '../middleware/rbac.ts'
 import type { OpenApiRegistry } from '../ops/openapi.ts'
-import { isObject, type JsonObject } from '../tenancy/workflow-tasks.ts'
-import { principalOf, requireAdmin } from '../middleware/rbac.ts'
 import type { Upstream } from '../proxy/forward.ts'
 import { jsonResponse, passThrough, readJson } from '../proxy/json-rewrite.ts'
+import { assertName, owns, prefix, strip } from '../tenancy/naming.ts'
+import { isObject, type JsonObject } from '../tenancy/workflow-tasks.ts'
 import type { GatewayContext } from './context.ts'
 import { jsonBody } from './context.ts'
 

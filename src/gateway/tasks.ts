@@ -2,14 +2,15 @@
 import { type Context, Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
-import { stripTask } from '../tenancy/execution.ts'
-import { owns, prefix, SEPARATOR } from '../tenancy/naming.ts'
+import { principalOf } from '../identity/principal.ts'
+import { requireAdmin } from '../middleware/rbac.ts'
 import type { OpenApiRegistry } from '../ops/openapi.ts'
-import { tenantizeTasks } from '../tenancy/workflow-def.ts'
-import { isObject } from '../tenancy/workflow-tasks.ts'
-import { principalOf, requireAdmin } from '../middleware/rbac.ts'
 import { jsonResponse, readJson } from '../proxy/json-rewrite.ts'
 import { BODY_UNREADABLE } from '../proxy/upstream-errors.ts'
+import { stripTask } from '../tenancy/execution.ts'
+import { owns, prefix, SEPARATOR } from '../tenancy/naming.ts'
+import { tenantizeTasks } from '../tenancy/workflow-def.ts'
+import { isObject } from '../tenancy/workflow-tasks.ts'
 import {
   callJson,
   forwardScrubbed,

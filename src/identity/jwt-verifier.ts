@@ -5,9 +5,9 @@
  * realm's own JWKS URL built from configuration — never from the token.
  */
 import { decodeJwt, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
+import { tenantProblem } from '../tenancy/naming.ts'
 import { issuerKeys } from './issuer-keys.ts'
 import { cappedJwksFetch, KeysUnavailableError } from './jwks-fetch.ts'
-import { tenantProblem } from '../tenancy/naming.ts'
 
 export { KeysUnavailableError } from './jwks-fetch.ts'
 

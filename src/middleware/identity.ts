@@ -4,10 +4,11 @@
  * a malformed tenant id → 400; signing keys that cannot be fetched → 503 (not the client's fault).
  */
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv, Principal } from '../env.ts'
+import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { claimList, firstString, groupName, intersects } from '../identity/claims.ts'
 import { KeysUnavailableError, type TokenVerifier } from '../identity/jwt-verifier.ts'
+import type { Principal } from '../identity/principal.ts'
 import { tenantProblem } from '../tenancy/naming.ts'
 
 export interface ClaimMapping {

@@ -7,11 +7,11 @@
  * middleware gives every other request (tested side by side in task-proxy-pass.test.ts).
  */
 import type { Config } from '../config/schema.ts'
-import type { Logger } from '../ops/logger.ts'
 import { writeAccessLine } from '../middleware/access-log.ts'
 import { errorResponse } from '../middleware/errors.ts'
 import type { RequestRecorder } from '../middleware/metrics.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
+import type { Logger } from '../ops/logger.ts'
 import { bufferedBody, bufferedResponse, headerOf } from '../proxy/buffered-body.ts'
 import { createUpstream, responseHeaders, upstreamError } from '../proxy/forward.ts'
 import { type PassThroughMode, passedInMode } from './worker-routes.ts'

@@ -4,8 +4,9 @@
  * polls then answer 502) and once when the engine answers again, never a line per poll and never
  * a stack. A fleet of workers polls many times a second; an outage must not flood the log.
  */
-import type { Logger } from '../ops/logger.ts'
+
 import { causeSummary } from '../middleware/errors.ts'
+import type { Logger } from '../ops/logger.ts'
 
 interface TaskTypeState {
   /** Every tenant's last poll failed (the engine is taken as down for this task type). */

@@ -3,9 +3,10 @@
  * (all but the admin realm, enabled ones only), reloaded on an interval and retried on failure.
  * Until the first load succeeds the registry is not ready.
  */
-import { keycloakRealms } from './keycloak-realms.ts'
+
 import type { Logger } from '../ops/logger.ts'
 import { tenantProblem } from '../tenancy/naming.ts'
+import { keycloakRealms } from './keycloak-realms.ts'
 
 export interface TenantRegistry {
   /** The current tenants; throws until the first load succeeded. */

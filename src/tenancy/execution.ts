@@ -2,7 +2,7 @@
  * @module Tenant rules for workflow executions and tasks as Conductor returns them: visible only
  * when they are the tenant's (and, for non-admins, the caller's own); returned de-prefixed.
  */
-import type { Principal } from '../env.ts'
+import type { Principal } from '../identity/principal.ts'
 import { owns, strip } from './naming.ts'
 import { stripDef } from './workflow-def.ts'
 import { isObject, type JsonObject } from './workflow-tasks.ts'

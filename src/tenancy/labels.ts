@@ -3,8 +3,9 @@
  * of the user's groups or roles (reference/conductor-gateway.md §b.3). Labels come from a JSON
  * description's `labels` array, or from a plain description's suffix ` - A,B`.
  */
-import type { Principal } from '../env.ts'
+
 import { intersects } from '../identity/claims.ts'
+import type { Principal } from '../identity/principal.ts'
 
 /** The labels a description carries. */
 export function labelsOf(description: unknown): string[] {

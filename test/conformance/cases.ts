@@ -7,8 +7,8 @@ import { createApp, createTaskProxyApp, type FlowgateApp } from '../../src/app.t
 import { resolveConfig } from '../../src/config/resolve.ts'
 import type { RuntimeKey } from '../../src/env.ts'
 import { createLogger } from '../../src/ops/logger.ts'
-import { lazyTenants } from '../../src/task-proxy/tenant-registry.ts'
 import { detectCapabilities } from '../../src/runtime/capabilities.ts'
+import { lazyTenants } from '../../src/task-proxy/tenant-registry.ts'
 
 export interface ConformanceContext {
   /** The runtime the shim believes it runs on; a case checks it really does. */

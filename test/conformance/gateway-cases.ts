@@ -200,14 +200,14 @@ export const gatewayCases: ConformanceCase[] = [
     },
   ],
   [
-    "gateway: passes Conductor's errors through scrubbed, and answers the caller's own mistakes itself",
+    "gateway: answers Conductor's refusals of the caller's mistakes with its own problems",
     async () => {
       const world = buildGateway()
       const missing = await request(world, ALICE, 'POST', '/api/workflow', { name: 'nope' })
       assert.equal(missing.status, 404)
-      const problem = (await missing.json()) as { code: string; message?: string }
-      assert.equal(problem.code, 'FG_ERR_GATEWAY_NOT_FOUND')
-      assert.equal(problem.message, undefined)
+      const notFound = (await missing.json()) as { code: string; message?: string }
+      assert.equal(notFound.code, 'FG_ERR_GATEWAY_NOT_FOUND')
+      assert.equal(notFound.message, undefined)
       const conflict = await request(world, ALICE, 'POST', '/api/metadata/workflow', {
         name: 'labelled',
         tasks: [{ name: 't' }],

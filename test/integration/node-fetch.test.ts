@@ -6,8 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import { createLogger } from '../../src/ops/logger.ts'
 import { bufferedBody, READ_WHOLE } from '../../src/proxy/buffered-body.ts'
-import { serveNode } from '../../src/runtime/node/node.ts'
 import { createNodeFetch } from '../../src/runtime/node/fetch.ts'
+import { serveNode } from '../../src/runtime/node/node.ts'
 import { freePort } from './processes.ts'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaskProxyApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import { createLogger } from '../../src/ops/logger.ts'
-import { staticTenants } from '../../src/task-proxy/tenant-registry.ts'
-import { serveNode } from '../../src/runtime/node/node.ts'
 import { createNodeFetch } from '../../src/runtime/node/fetch.ts'
+import { serveNode } from '../../src/runtime/node/node.ts'
 import { nodePassThrough } from '../../src/runtime/node/pass-through.ts'
+import { staticTenants } from '../../src/task-proxy/tenant-registry.ts'
 import {
   accessLines,
   BIG,

@@ -64,7 +64,8 @@ const entries: Entry[] = [
   {
     runtime: 'bun',
     gracefulExit: true,
-    start: (port) => startServer(join(BIN, 'bun'), { args: ['src/runtime/bun/bun.ts'], env: env(port), port }),
+    start: (port) =>
+      startServer(join(BIN, 'bun'), { args: ['src/runtime/bun/bun.ts'], env: env(port), port }),
   },
   {
     runtime: 'deno',

@@ -21,7 +21,11 @@ const CORE = [
   'src/middleware',
   'src/handlers',
   'src/proxy',
-  'src/lib',
+  'src/identity',
+  'src/tenancy',
+  'src/ops',
+  'src/gateway',
+  'src/task-proxy',
   'src/sdk',
 ]
 

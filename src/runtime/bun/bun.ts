@@ -3,10 +3,11 @@
  * Run with `bun src/runtime/bun/bun.ts`, or compile with `bun build --compile`. Configuration comes
  * from FLOWGATE_CONFIG or ./flowgate.toml and the environment.
  */
-import { bunPassThrough } from './pass-through.ts'
+
 import { bunIdleTimeout } from '../bun-settings.ts'
 import { nativeDrain } from '../native-drain.ts'
 import { nativeApps } from '../native-start.ts'
+import { bunPassThrough } from './pass-through.ts'
 
 function start(): void {
   const { config, logger, flowgate, proxy } = nativeApps(process.env, (code) => process.exit(code))

@@ -9,12 +9,12 @@
  * as the Node forwarder sends them. An https engine keeps the portable path.
  */
 import { AppError, problemResponse } from '../../errors.ts'
-import { type DirectPassThrough, plainHost, rawTarget } from '../../task-proxy/direct-pass.ts'
-import type { Logger } from '../../ops/logger.ts'
 import { requestIdFrom } from '../../middleware/request-id.ts'
+import type { Logger } from '../../ops/logger.ts'
 import { allowedResponseHeaders, outboundHeaders } from '../../proxy/forward.ts'
-import { createEnginePool, type EngineAnswer, type EnginePoolOptions } from './engine-pool.ts'
+import { type DirectPassThrough, plainHost, rawTarget } from '../../task-proxy/direct-pass.ts'
 import { engineUrl } from '../engine-url.ts'
+import { createEnginePool, type EngineAnswer, type EnginePoolOptions } from './engine-pool.ts'
 
 export interface BunPassThrough {
   /** The answer to `request` when it takes the direct path; undefined leaves it to the app. */

@@ -9,10 +9,10 @@ import { createLogger, type Logger } from '../../ops/logger.ts'
 import { tenantRegistryFrom } from '../../task-proxy/tenant-registry.ts'
 import { detectCapabilities } from '../capabilities.ts'
 import { swaggerUiAssets } from '../file-assets.ts'
+import { registerProcessMetrics } from '../process-metrics.ts'
 import { createNodeFetch } from './fetch.ts'
 import { type Listener, listen } from './listener.ts'
 import { nodePassThrough } from './pass-through.ts'
-import { registerProcessMetrics } from '../process-metrics.ts'
 
 export interface NodeServer {
   flowgate: FlowgateApp

@@ -15,9 +15,9 @@ import {
 import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
 import { createLogger } from '../../../src/ops/logger.ts'
-import { staticTenants } from '../../../src/task-proxy/tenant-registry.ts'
 import type { EnginePoolOptions } from '../../../src/runtime/bun/engine-pool.ts'
 import { bunPassThrough } from '../../../src/runtime/bun/pass-through.ts'
+import { staticTenants } from '../../../src/task-proxy/tenant-registry.ts'
 import {
   accessLines,
   BIG,

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  adminOf,
-  buildGateway,
-  execId,
-  operatorOf,
-  other,
-  taskId,
-} from '../../conformance/gateway-world.ts'
+import { adminOf, buildGateway, execId, operatorOf, other, taskId } from '../../conformance/gateway-world.ts'
 import { call, jsonOf, problemOf } from './helpers.ts'
 
 type Task = Record<string, unknown>

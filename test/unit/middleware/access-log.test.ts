@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { AppEnv } from '../../../src/env.ts'
-import { createLogger } from '../../../src/ops/logger.ts'
 import { accessLog } from '../../../src/middleware/access-log.ts'
+import { createLogger } from '../../../src/ops/logger.ts'
 import { buildApp, type LogLine } from '../app-harness.ts'
 
 function accessLines(lines: LogLine[]): LogLine[] {

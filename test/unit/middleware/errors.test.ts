@@ -4,8 +4,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { describe, expect, it } from 'vitest'
 import type { AppEnv } from '../../../src/env.ts'
 import { AppError, type ErrorCode } from '../../../src/errors.ts'
-import { createLogger } from '../../../src/ops/logger.ts'
 import { errorHandler, errorResponse, methodNotAllowed, notFound } from '../../../src/middleware/errors.ts'
+import { createLogger } from '../../../src/ops/logger.ts'
 import { buildApp, problemOf } from '../app-harness.ts'
 
 describe('notFound', () => {

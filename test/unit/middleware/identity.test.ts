@@ -6,9 +6,9 @@ import {
   type TokenVerifier,
   type VerifiedToken,
 } from '../../../src/identity/jwt-verifier.ts'
-import { createLogger } from '../../../src/ops/logger.ts'
 import { errorHandler } from '../../../src/middleware/errors.ts'
 import { type IdentityOptions, identity } from '../../../src/middleware/identity.ts'
+import { createLogger } from '../../../src/ops/logger.ts'
 import { problemOf } from '../app-harness.ts'
 
 const CLAIMS = {

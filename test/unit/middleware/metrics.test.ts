@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { AppEnv } from '../../../src/env.ts'
-import { MetricsRegistry } from '../../../src/ops/prometheus.ts'
 import { metrics } from '../../../src/middleware/metrics.ts'
+import { MetricsRegistry } from '../../../src/ops/prometheus.ts'
 import { buildApp } from '../app-harness.ts'
 
 async function scrape(app: Hono<AppEnv>): Promise<string> {

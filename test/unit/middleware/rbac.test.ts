@@ -1,9 +1,11 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import type { AppEnv, Principal } from '../../../src/env.ts'
-import { createLogger } from '../../../src/ops/logger.ts'
+import type { AppEnv } from '../../../src/env.ts'
+import type { Principal } from '../../../src/identity/principal.ts'
+import { principalOf } from '../../../src/identity/principal.ts'
 import { errorHandler } from '../../../src/middleware/errors.ts'
-import { forbidden, principalOf, requireAdmin } from '../../../src/middleware/rbac.ts'
+import { forbidden, requireAdmin } from '../../../src/middleware/rbac.ts'
+import { createLogger } from '../../../src/ops/logger.ts'
 import { problemOf } from '../app-harness.ts'
 
 function appWith(principal: Principal | undefined, denyStatus: 403 | 427): Hono<AppEnv> {

@@ -2,8 +2,8 @@ import { describe, expect, it, vi } from 'vitest'
 import { createApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
 import type { AppDeps, Capabilities } from '../../../src/env.ts'
-import { createLogger } from '../../../src/ops/logger.ts'
 import { mountNodeModules, NODE_MODULES, type NodeModuleEntry } from '../../../src/node/mount.ts'
+import { createLogger } from '../../../src/ops/logger.ts'
 import { stopped } from '../../fixtures/echo-module.ts'
 
 const nodeCaps: Capabilities = { runtime: 'node', childProcess: true, fs: true, webSocketServer: true }

@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { AppEnv } from '../../../src/env.ts'
-import { createLogger } from '../../../src/ops/logger.ts'
 import { errorHandler } from '../../../src/middleware/errors.ts'
 import { requestId } from '../../../src/middleware/request-id.ts'
+import { createLogger } from '../../../src/ops/logger.ts'
 import { createUpstream, responseHeaders, type UpstreamCall } from '../../../src/proxy/forward.ts'
 import { problemOf } from '../app-harness.ts'
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
-import { directPassThrough, passesDirectly, rawTarget } from '../../../src/task-proxy/direct-pass.ts'
 import { createLogger } from '../../../src/ops/logger.ts'
+import { directPassThrough, passesDirectly, rawTarget } from '../../../src/task-proxy/direct-pass.ts'
 import { staticTenants } from '../../../src/task-proxy/tenant-registry.ts'
 
 interface Seen {

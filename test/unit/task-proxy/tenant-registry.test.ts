@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { keycloakRealms } from '../../../src/task-proxy/keycloak-realms.ts'
 import { createLogger } from '../../../src/ops/logger.ts'
+import { keycloakRealms } from '../../../src/task-proxy/keycloak-realms.ts'
 import {
   lazyTenants,
   refreshingTenants,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
-import { workerCall } from '../../../src/task-proxy/worker-routes.ts'
 import { createLogger } from '../../../src/ops/logger.ts'
 import { staticTenants } from '../../../src/task-proxy/tenant-registry.ts'
+import { workerCall } from '../../../src/task-proxy/worker-routes.ts'
 
 /** The task proxy app; every call that reaches "Conductor" is kept and answered 200 []. */
 function proxy(env: Record<string, string> = {}) {

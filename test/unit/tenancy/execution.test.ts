@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Principal } from '../../../src/env.ts'
+import type { Principal } from '../../../src/identity/principal.ts'
 import { executionVisibleTo, stripExecution, stripTask } from '../../../src/tenancy/execution.ts'
 
 const admin: Principal = {

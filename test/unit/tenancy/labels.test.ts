@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Principal } from '../../../src/env.ts'
+import type { Principal } from '../../../src/identity/principal.ts'
 import { defVisibleTo, labelsOf } from '../../../src/tenancy/labels.ts'
 
 describe('labelsOf', () => {

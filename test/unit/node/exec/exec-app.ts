@@ -5,8 +5,8 @@ import { serve } from '@hono/node-server'
 import { createApp } from '../../../../src/app.ts'
 import { resolveConfig } from '../../../../src/config/resolve.ts'
 import type { AppDeps } from '../../../../src/env.ts'
-import { createLogger } from '../../../../src/ops/logger.ts'
 import { type MountedExec, mountExec } from '../../../../src/node/exec/index.ts'
+import { createLogger } from '../../../../src/ops/logger.ts'
 import type { TestApp } from '../../app-harness.ts'
 
 export interface ExecTestApp extends TestApp {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { type AnswerHead, AnswerReader, MAX_HEAD_BYTES } from '../../../../src/runtime/bun/http1-response-reader.ts'
+import {
+  type AnswerHead,
+  AnswerReader,
+  MAX_HEAD_BYTES,
+} from '../../../../src/runtime/bun/http1-response-reader.ts'
 
 interface Read {
   heads: AnswerHead[]

@@ -13,7 +13,8 @@ import { type DirectPassThrough, plainHost, rawTarget } from '../handlers/task-p
 import type { Logger } from '../lib/logger.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import { allowedResponseHeaders, outboundHeaders } from '../proxy/forward.ts'
-import { createEnginePool, type EngineAnswer, type EnginePoolOptions } from './bun-engine-pool.ts'
+import type { EngineAnswer, EnginePoolOptions } from './bun-engine-pool.ts'
+import { createEngineClient as createEnginePool } from './bun-engine-switch.ts'
 import { engineUrl } from './engine-url.ts'
 
 export interface BunPassThrough {

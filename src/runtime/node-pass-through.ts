@@ -9,17 +9,18 @@
  * the error answers, metrics and access line (`DirectPassThrough.failure` and `record`). Everything
  * else goes to the app as before.
  */
-import type { Agent, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline, Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { TLSSocket } from 'node:tls'
+import type { Dispatcher as Agent } from 'undici'
 import { AppError, problemResponse } from '../errors.ts'
 import { type DirectPassThrough, passesDirectly, plainHost, rawTarget } from '../handlers/task-proxy-pass.ts'
 import type { Logger } from '../lib/logger.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import { bufferedBody, keptHeaders } from '../proxy/buffered-body.ts'
 import { allowedResponseHeaders, outboundHeaders } from '../proxy/forward.ts'
-import { engineGet, engineOrigin } from './node-engine-get.ts'
+import { engineGet, engineOrigin } from './engine-client-switch.ts'
 import { bufferable, decoded, NULL_BODY, readBodyWhole, SMALL_BODY } from './node-fetch-response.ts'
 
 /** Serves `req` when it takes the direct path and returns true; false leaves it to the app. */

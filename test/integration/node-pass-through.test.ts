@@ -5,8 +5,8 @@ import { createTaskProxyApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import { createLogger } from '../../src/lib/logger.ts'
 import { staticTenants } from '../../src/lib/tenant-registry.ts'
+import { createForwarder as createNodeFetch } from '../../src/runtime/engine-client-switch.ts'
 import { serveNode } from '../../src/runtime/node.ts'
-import { createNodeFetch } from '../../src/runtime/node-fetch.ts'
 import { nodePassThrough } from '../../src/runtime/node-pass-through.ts'
 import {
   accessLines,

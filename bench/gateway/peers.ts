@@ -127,12 +127,7 @@ export async function startBare(upstream: string): Promise<Peer> {
  * dist/js, which must be current: see buildFlowgate) or src/runtime/bun.ts on Bun; configured by
  * the environment.
  */
-export async function startFlowgate(
-  runtime: 'node' | 'bun',
-  upstream: string,
-  /** More environment, and the words that tell this peer apart in the tables. */
-  variant?: { env: Record<string, string>; label: string }
-): Promise<Peer> {
+export async function startFlowgate(runtime: 'node' | 'bun', upstream: string): Promise<Peer> {
   const [port, proxyPort] = [await freePort(), await freePort()]
   const env = {
     FLOWGATE_SERVER_PORT: String(port),
@@ -142,7 +137,6 @@ export async function startFlowgate(
     FLOWGATE_AUTH_MODE: 'headers',
     FLOWGATE_LOG_LEVEL: 'warn',
     FLOWGATE_LOG_ACCESS: 'false',
-    ...variant?.env,
   }
   const args: Record<typeof runtime, [string, string[]]> = {
     node: [node, ['bin/flowgate.js', 'serve']],
@@ -152,7 +146,7 @@ export async function startFlowgate(
   const pass = `http://127.0.0.1:${proxyPort}${PASS_PATH}`
   await waitFor(pass)
   return {
-    name: variant ? `flowgate (${runtime}, ${variant.label})` : `flowgate (${runtime})`,
+    name: `flowgate (${runtime})`,
     pid,
     pass,
     list: `http://127.0.0.1:${port}${LIST_PATH}`,

@@ -1,7 +1,7 @@
 /**
  * @module The task proxy's direct pass-through on Bun: a body-less GET that `passesDirectly`
  * accepts goes to a plain-http engine over bun-engine-pool.ts instead of Bun's fetch (which costs
- * about a third more CPU per call; docs/PERFORMANCE.md). The rules are the portable ones, shared
+ * more CPU per call; docs/PERFORMANCE.md). The rules are the portable ones, shared
  * with `DirectPassThrough.serve`: the header allow-lists both ways (forward.ts), the request id,
  * the deadline and the client's abort, the error answers, metrics and access line
  * (`DirectPassThrough.failure` and `record`). As with fetch, no Accept-Encoding is added and a
@@ -13,8 +13,7 @@ import { type DirectPassThrough, plainHost, rawTarget } from '../handlers/task-p
 import type { Logger } from '../lib/logger.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import { allowedResponseHeaders, outboundHeaders } from '../proxy/forward.ts'
-import type { EngineAnswer, EnginePoolOptions } from './bun-engine-pool.ts'
-import { createEngineClient as createEnginePool } from './bun-engine-switch.ts'
+import { createEnginePool, type EngineAnswer, type EnginePoolOptions } from './bun-engine-pool.ts'
 import { engineUrl } from './engine-url.ts'
 
 export interface BunPassThrough {

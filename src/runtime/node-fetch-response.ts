@@ -1,5 +1,5 @@
 /**
- * @module The answer side of the Node forwarder (node-fetch.ts): which answers are read whole,
+ * @module The answer side of the Node engine clients (undici-fetch.ts, undici-engine-get.ts): which answers are read whole,
  * their headers as a record, and the others as a fetch Response whose web stream pauses the
  * socket when the reader falls behind, decoding content codings as fetch does.
  */

@@ -1,7 +1,7 @@
 /**
  * @module The task proxy's direct pass-through at the Node listener: a body-less GET that
  * `passesDirectly` is served from node:http's own request and response and sent to the engine
- * with node:http itself (node-engine-get.ts), without the Request, signal, fetch and Response
+ * with undici's `request` (undici-engine-get.ts), without the Request, signal, fetch and Response
  * objects that the adapter and the portable path build for every request (on Node they were most
  * of what flowgate cost over a bare proxy; docs/PERFORMANCE.md). The rules are the portable ones,
  * shared with `DirectPassThrough.serve`: the header allow-lists both ways (forward.ts), the request
@@ -13,15 +13,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline, Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { TLSSocket } from 'node:tls'
-import type { Dispatcher as Agent } from 'undici'
+import type { Dispatcher } from 'undici'
 import { AppError, problemResponse } from '../errors.ts'
 import { type DirectPassThrough, passesDirectly, plainHost, rawTarget } from '../handlers/task-proxy-pass.ts'
 import type { Logger } from '../lib/logger.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import { bufferedBody, keptHeaders } from '../proxy/buffered-body.ts'
 import { allowedResponseHeaders, outboundHeaders } from '../proxy/forward.ts'
-import { engineGet, engineOrigin } from './engine-client-switch.ts'
 import { bufferable, decoded, NULL_BODY, readBodyWhole, SMALL_BODY } from './node-fetch-response.ts'
+import { engineGet, engineOrigin } from './undici-engine-get.ts'
 
 /** Serves `req` when it takes the direct path and returns true; false leaves it to the app. */
 export type NodeDirect = (req: IncomingMessage, res: ServerResponse) => boolean
@@ -29,7 +29,7 @@ export type NodeDirect = (req: IncomingMessage, res: ServerResponse) => boolean
 export function nodePassThrough(
   direct: DirectPassThrough,
   logger: Logger,
-  agentFor: (protocol: string) => Agent
+  agentFor: (protocol: string) => Dispatcher
 ): NodeDirect {
   const origin = engineOrigin(direct.engine.baseUrl, agentFor)
   const { timeoutMs } = direct.engine

@@ -8,11 +8,11 @@ import type { AppDeps } from '../env.ts'
 import { createLogger, type Logger } from '../lib/logger.ts'
 import { tenantRegistryFrom } from '../lib/tenant-registry.ts'
 import { detectCapabilities } from './capabilities.ts'
-import { createForwarder } from './engine-client-switch.ts'
 import { swaggerUiAssets } from './file-assets.ts'
 import { type Listener, listen } from './node-listener.ts'
 import { nodePassThrough } from './node-pass-through.ts'
 import { registerProcessMetrics } from './process-metrics.ts'
+import { createUndiciFetch } from './undici-fetch.ts'
 
 export interface NodeServer {
   flowgate: FlowgateApp
@@ -38,7 +38,7 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
   const logger = options.logger ?? createLogger({ level: config.log.level })
   const capabilities = detectCapabilities()
   const assets = swaggerUiAssets()
-  const forwarder = createForwarder()
+  const forwarder = createUndiciFetch()
   const deps: AppDeps = {
     config,
     logger,

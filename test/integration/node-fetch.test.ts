@@ -7,7 +7,7 @@ import { resolveConfig } from '../../src/config/resolve.ts'
 import { createLogger } from '../../src/lib/logger.ts'
 import { bufferedBody, READ_WHOLE } from '../../src/proxy/buffered-body.ts'
 import { serveNode } from '../../src/runtime/node.ts'
-import { createUndiciFetch as createNodeFetch } from '../../src/runtime/undici-fetch.ts'
+import { createUndiciFetch } from '../../src/runtime/undici-fetch.ts'
 import { freePort } from './processes.ts'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
@@ -19,7 +19,7 @@ let handler: Handler = (_req, res) => res.end()
 let connections = 0
 const seen: { closed: boolean[] } = { closed: [] }
 
-const { fetch: nodeFetch, close } = createNodeFetch({ maxSockets: 8 })
+const { fetch: nodeFetch, close } = createUndiciFetch({ maxSockets: 8 })
 
 beforeAll(async () => {
   server = createServer((req, res) => handler(req, res))
@@ -52,7 +52,7 @@ function readAll(req: IncomingMessage): Promise<Buffer> {
   })
 }
 
-describe('the Node forwarder (node:http with keep-alive)', () => {
+describe('the Node forwarder (undici with keep-alive)', () => {
   it('answers with the status, headers and body of the server', async () => {
     handler = (_req, res) => {
       res.writeHead(201, { 'content-type': 'application/json' })

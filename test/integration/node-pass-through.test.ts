@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaskProxyApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import { createLogger } from '../../src/ops/logger.ts'
-import { createNodeFetch } from '../../src/runtime/node/fetch.ts'
+import { createUndiciFetch } from '../../src/runtime/node/fetch.ts'
 import { serveNode } from '../../src/runtime/node/node.ts'
 import { nodePassThrough } from '../../src/runtime/node/pass-through.ts'
 import { staticTenants } from '../../src/task-proxy/tenant-registry.ts'
@@ -56,7 +56,7 @@ async function directOnly(passThrough = 'all'): Promise<{ port: number; close: (
       FLOWGATE_TASK_PROXY_PASS_THROUGH: passThrough,
     },
   })
-  const forwarder = createNodeFetch()
+  const forwarder = createUndiciFetch()
   const logger = createLogger({ level: 'silent' })
   const app = createTaskProxyApp({
     config,
@@ -189,31 +189,51 @@ describe('the Node listener serving pass-through GETs itself', () => {
     }
   })
 
-  it.each([['099'], ['700']])(
-    'answers 500 when the engine sends status %s (outside 200-599, as on Bun), and goes on serving',
-    async (status) => {
-      const odd = netServer((socket) => {
-        socket.once('data', () => socket.end(`HTTP/1.1 ${status} Odd\r\ncontent-length: 2\r\n\r\nok`))
+  it('answers 500 when the engine sends status 700 (outside 200-599, as on Bun), and goes on serving', async () => {
+    const odd = netServer((socket) => {
+      socket.once('data', () => socket.end('HTTP/1.1 700 Odd\r\ncontent-length: 2\r\n\r\nok'))
+    })
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve))
+    const { server, lines, proxy } = await flowgate({
+      FLOWGATE_CONDUCTOR_URL: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`,
+    })
+    try {
+      const response = await fetch(`${proxy}/api/tasks/queue/sizes`, { headers: CLIENT })
+      expect(response.status).toBe(500)
+      expect((await response.json()) as unknown).toMatchObject({
+        code: 'FG_ERR_INTERNAL',
+        requestId: 'worker-req-1',
       })
-      await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve))
-      const { server, lines, proxy } = await flowgate({
-        FLOWGATE_CONDUCTOR_URL: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`,
-      })
-      try {
-        const response = await fetch(`${proxy}/api/tasks/queue/sizes`, { headers: CLIENT })
-        expect(response.status).toBe(500)
-        expect((await response.json()) as unknown).toMatchObject({
-          code: 'FG_ERR_INTERNAL',
-          requestId: 'worker-req-1',
-        })
-        expect(lines.some((line) => line.msg === 'direct pass-through could not answer')).toBe(true)
-        expect((await fetch(`${proxy}/healthz`)).status).toBe(200)
-      } finally {
-        await server.close()
-        await new Promise((resolve) => odd.close(resolve))
-      }
+      expect(lines.some((line) => line.msg === 'direct pass-through could not answer')).toBe(true)
+      expect((await fetch(`${proxy}/healthz`)).status).toBe(200)
+    } finally {
+      await server.close()
+      await new Promise((resolve) => odd.close(resolve))
     }
-  )
+  })
+
+  it('answers 502 when the engine sends status 099, which is not HTTP (RFC 9110 §15), and goes on serving', async () => {
+    // undici's parser refuses a status below 100 as it refuses any answer that is not HTTP (as on Bun).
+    const odd = netServer((socket) => {
+      socket.once('data', () => socket.end('HTTP/1.1 099 Odd\r\ncontent-length: 2\r\n\r\nok'))
+    })
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve))
+    const { server, proxy } = await flowgate({
+      FLOWGATE_CONDUCTOR_URL: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`,
+    })
+    try {
+      const response = await fetch(`${proxy}/api/tasks/queue/sizes`, { headers: CLIENT })
+      expect(response.status).toBe(502)
+      expect((await response.json()) as unknown).toMatchObject({
+        code: 'FG_ERR_UPSTREAM_UNAVAILABLE',
+        requestId: 'worker-req-1',
+      })
+      expect((await fetch(`${proxy}/healthz`)).status).toBe(200)
+    } finally {
+      await server.close()
+      await new Promise((resolve) => odd.close(resolve))
+    }
+  })
 
   it('answers as the app does: status, body, headers, what reaches the engine, access line, metrics', async () => {
     const { server, lines, proxy } = await flowgate()

@@ -1,9 +1,9 @@
 /**
  * @module The Bun entry's client for the task proxy's direct pass-through (bun-pass-through.ts):
  * body-less GETs to a plain-http engine over a pool of `Bun.connect` keep-alive sockets (each
- * call's request head and answer: bun-engine-call.ts, over http1-response-reader.ts). Bun's fetch spends about a third more CPU per call
- * than this on the engine's small answers (docs/PERFORMANCE.md), and a worker fleet's pass-through
- * is mostly such calls. Per call: a deadline (a `TimeoutError`), the caller's abort signal, one
+ * call's request head and answer: bun-engine-call.ts, over http1-response-reader.ts). Bun's fetch
+ * and the undici package both spend more CPU per call than this on the engine's small answers
+ * (docs/PERFORMANCE.md), and a worker fleet's pass-through is mostly such calls. Per call: a deadline (a `TimeoutError`), the caller's abort signal, one
  * retry when a kept-alive socket turns out closed before any byte of the answer came; an answer
  * of known length up to `readWhole` bytes is read whole, any other streams with backpressure (the
  * socket is paused while the reader is behind). A socket is reused only after an answer read

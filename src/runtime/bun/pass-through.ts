@@ -1,7 +1,7 @@
 /**
  * @module The task proxy's direct pass-through on Bun: a body-less GET that `passesDirectly`
  * accepts goes to a plain-http engine over bun-engine-pool.ts instead of Bun's fetch (which costs
- * about a third more CPU per call; docs/PERFORMANCE.md). The rules are the portable ones, shared
+ * more CPU per call; docs/PERFORMANCE.md). The rules are the portable ones, shared
  * with `DirectPassThrough.serve`: the header allow-lists both ways (forward.ts), the request id,
  * the deadline and the client's abort, the error answers, metrics and access line
  * (`DirectPassThrough.failure` and `record`). As with fetch, no Accept-Encoding is added and a

@@ -1,51 +1,46 @@
 /**
  * @module One body-less GET to the engine for the Node listener's direct pass-through
- * (node-pass-through.ts), on node:http over the forwarder's keep-alive agents: no fetch Request or
- * Response, no AbortController, one timer. The deadline and the client going away cut the call at
- * any point, the answer's body included; a reused keep-alive socket that the engine had closed is
- * retried once, as node-fetch.ts does for idempotent calls.
+ * (node-pass-through.ts), with undici's `request` over the forwarder's keep-alive agent
+ * (fetch.ts): no fetch Request or Response, no AbortController, one timer. The deadline and
+ * the client going away cut the call at any point, the answer's body included; a call whose
+ * connection failed before any answer (a kept-alive one the engine had closed) is sent once more,
+ * as the forwarder does for idempotent calls.
  */
-import {
-  type Agent,
-  type ClientRequest,
-  request as httpRequest,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import { EventEmitter } from 'node:events'
+import type { ServerResponse } from 'node:http'
+import type { Dispatcher } from 'undici'
 import { engineUrl } from '../engine-url.ts'
-import { isReset } from './fetch.ts'
+import { engineAnswer } from './fetch.ts'
+import type { EngineAnswer } from './fetch-response.ts'
 
-/** The engine's base URL taken apart once, as node:http's request options want it. */
+/** The engine's base URL taken apart once, as undici's request options want it. */
 export interface EngineOrigin {
-  request: typeof httpRequest
-  agent: Agent
-  hostname: string
-  port: string
+  agent: Dispatcher
+  /** `scheme://host:port`. */
+  origin: string
   /** The base URL's path without its trailing `/` (empty for an engine at the root). */
   prefix: string
-  /** `user:password` from the base URL (sent as Basic authentication), if it has any. */
-  auth: string | undefined
+  /** Basic authentication for credentials in the base URL, if it has any. */
+  authorization: string | undefined
 }
 
-export function engineOrigin(baseUrl: string, agentFor: (protocol: string) => Agent): EngineOrigin {
+export function engineOrigin(baseUrl: string, agentFor: (protocol: string) => Dispatcher): EngineOrigin {
   const url = engineUrl(baseUrl)
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new Error(`the engine URL must be http or https, not ${url.protocol}`)
   }
   return {
-    request: url.protocol === 'https:' ? httpsRequest : httpRequest,
     agent: agentFor(url.protocol),
-    hostname: url.hostname,
-    port: url.port,
+    origin: `${url.protocol}//${url.host}`,
     prefix: url.prefix,
-    auth: url.credentials,
+    authorization:
+      url.credentials === undefined ? undefined : `Basic ${Buffer.from(url.credentials).toString('base64')}`,
   }
 }
 
 export interface EngineGetHandlers {
   /** The engine answered (its body is still to be read, or cut: see EngineCall). */
-  answer(answer: IncomingMessage): void
+  answer(answer: EngineAnswer): void
   /**
    * The call ended without a whole answer: the engine unreachable or gone mid-answer, the deadline
    * (a `TimeoutError`), or the client gone (an `AbortError`, with `clientGone`). At most once, and
@@ -60,6 +55,9 @@ export interface EngineCall {
   /** A failure met while reading the answer's body (reported through `failed`, as the deadline's cause if it fired). */
   fail(error: Error): void
 }
+
+/** What a connection the engine had closed gives when it is used again. */
+const STALE = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
 
 /**
  * Sends `GET prefix+target` with `headers`; `client` is the response the call serves, whose
@@ -78,8 +76,10 @@ export function engineGet(
   let clientGone = false
   /** Why the call was cut (deadline or client), once it was. */
   let cause: Error | undefined
-  let answer: IncomingMessage | undefined
-  let req: ClientRequest
+  let answer: EngineAnswer | undefined
+  // undici takes an emitter as the abort signal: no AbortController per call.
+  const abort = new EventEmitter()
+  if (origin.authorization !== undefined) headers.authorization = origin.authorization
 
   const end = () => {
     over = true
@@ -95,9 +95,11 @@ export function engineGet(
   const cut = (reason: Error) => {
     if (over || cause) return
     cause = reason
-    req.destroy(reason)
     if (answer) answer.destroy(reason)
-    else fail(reason)
+    else {
+      abort.emit('abort')
+      fail(reason)
+    }
   }
   const onClientClose = () => {
     if (client.writableFinished) return
@@ -111,35 +113,28 @@ export function engineGet(
   client.once('close', onClientClose)
 
   const send = () => {
-    req = origin.request(
-      {
-        hostname: origin.hostname,
-        port: origin.port,
-        path: origin.prefix + target,
-        method: 'GET',
-        headers,
-        agent: origin.agent,
-        ...(origin.auth === undefined ? {} : { auth: origin.auth }),
-      },
-      (res) => {
-        if (over || cause) {
-          res.destroy()
-          return
+    origin.agent
+      .request({ origin: origin.origin, path: origin.prefix + target, method: 'GET', headers, signal: abort })
+      .then(
+        (response) => {
+          if (over || cause) {
+            response.body.destroy()
+            return
+          }
+          answer = engineAnswer(response)
+          on.answer(answer)
+        },
+        (error: unknown) => {
+          if (over || cause) return
+          const code = (error as { code?: string }).code
+          if (!retried && code !== undefined && STALE.has(code)) {
+            retried = true
+            send()
+            return
+          }
+          fail(new TypeError('fetch failed', { cause: error }))
         }
-        answer = res
-        on.answer(res)
-      }
-    )
-    req.on('error', (error) => {
-      if (answer) return // the answer's own listeners report what happens to its body
-      if (!over && !cause && !retried && req.reusedSocket && isReset(error)) {
-        retried = true
-        send()
-        return
-      }
-      fail(new TypeError('fetch failed', { cause: error }))
-    })
-    req.end()
+      )
   }
   send()
   return { finished: end, fail }

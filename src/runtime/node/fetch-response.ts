@@ -1,9 +1,9 @@
 /**
- * @module The answer side of the Node forwarder (node-fetch.ts): which answers are read whole,
+ * @module The answer side of the Node engine clients (fetch.ts, engine-get.ts): which answers are read whole,
  * their headers as a record, and the others as a fetch Response whose web stream pauses the
  * socket when the reader falls behind, decoding content codings as fetch does.
  */
-import type { IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import { pipeline, type Readable } from 'node:stream'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 
@@ -13,6 +13,16 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
  * only do by creating this one (a second copy of the headers).
  */
 const NativeResponse = globalThis.Response
+
+/**
+ * An engine's answer as the engine clients hand it on: its body as a Node stream, with the status
+ * and the headers (names lower-case; repeats joined, Set-Cookie as a list, as node:http keeps them).
+ */
+export type EngineAnswer = Readable & {
+  statusCode?: number | undefined
+  statusMessage?: string | undefined
+  headers: IncomingHttpHeaders
+}
 
 /** Statuses whose response never has a body (RFC 9110 §6.4.1; fetch's null body statuses). */
 export const NULL_BODY = new Set([101, 103, 204, 205, 304])
@@ -25,7 +35,7 @@ export const NULL_BODY = new Set([101, 103, 204, 205, 304])
  */
 export const SMALL_BODY = 64 * 1024
 
-export function bufferable(res: IncomingMessage, method: string, limit: number): boolean {
+export function bufferable(res: EngineAnswer, method: string, limit: number): boolean {
   const status = res.statusCode ?? 502
   if (method === 'HEAD' || NULL_BODY.has(status) || res.headers['content-encoding'] !== undefined)
     return false
@@ -39,7 +49,7 @@ export function bufferable(res: IncomingMessage, method: string, limit: number):
  * than announced, an error or the connection closing mid-answer call `failed` with the cause.
  */
 export function readBodyWhole(
-  res: IncomingMessage,
+  res: EngineAnswer,
   length: number,
   whole: (bytes: Uint8Array<ArrayBuffer>) => void,
   failed: (cause: Error) => void
@@ -63,7 +73,7 @@ export function readBodyWhole(
  * @hono/node-server's light Response keeps a record as it is until someone asks for `headers`.
  * Set-Cookie cannot be joined, so an answer with one gets a real Headers.
  */
-export function headerRecord(res: IncomingMessage): Record<string, string> | Headers {
+export function headerRecord(res: EngineAnswer): Record<string, string> | Headers {
   const record: Record<string, string> = {}
   for (const [name, value] of Object.entries(res.headers)) {
     if (value === undefined) continue
@@ -73,15 +83,23 @@ export function headerRecord(res: IncomingMessage): Record<string, string> | Hea
   return record
 }
 
-function responseHeaders(res: IncomingMessage): Headers {
+function responseHeaders(res: EngineAnswer): Headers {
   const headers = new Headers()
-  const raw = res.rawHeaders
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string)
+  const raw = (res as { rawHeaders?: string[] }).rawHeaders
+  if (raw) {
+    for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string)
+    return headers
+  }
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value === undefined) continue
+    if (typeof value === 'string') headers.append(name, value)
+    else for (const one of value) headers.append(name, one)
+  }
   return headers
 }
 
 export function toResponse(
-  res: IncomingMessage,
+  res: EngineAnswer,
   method: string,
   done: () => void,
   abortReason: () => unknown
@@ -101,7 +119,7 @@ export function toResponse(
 }
 
 /** Decodes a content-coded answer as fetch does (RFC 9110 §8.4); other codings pass as they are. */
-export function decoded(res: IncomingMessage): Readable {
+export function decoded(res: EngineAnswer): Readable {
   const coding = res.headers['content-encoding']?.trim().toLowerCase()
   const decoder =
     coding === 'gzip' || coding === 'x-gzip'

@@ -1,62 +1,55 @@
 /**
- * @module A `fetch` for the Node entry, built on node:http(s) over bounded keep-alive agents: on
- * Node the WHATWG fetch machinery (undici) costs more CPU and memory per call than node:http, so
- * the entry injects this one as `deps.fetch` (docs/PERFORMANCE.md compares both in one run).
- * Bodies stream both ways; the abort signal destroys the request and rejects with the signal's
- * reason (a TimeoutError stays one, forward.ts maps it to 504); network failures reject with
- * `TypeError('fetch failed', { cause })` as undici does. Differences from fetch, on purpose for
- * a proxy: redirects are returned, not followed (`redirect: 'error'` still rejects on one); no
- * `accept-encoding` is added (an encoded answer is still decoded); FormData and Blob bodies are
- * handed to the platform fetch.
+ * @module A `fetch` for the Node entry over undici's `request` (the Node project's HTTP client),
+ * through one keep-alive `Agent`: the entry injects it as `deps.fetch`, and the task proxy's direct
+ * pass-through sends its GETs through the same agent (engine-get.ts). undici's own `fetch`
+ * builds the WHATWG objects of the spec for every call, which costs more than a forwarder needs
+ * (docs/PERFORMANCE.md). Bodies stream both ways; the abort signal cuts the call and rejects with
+ * the signal's reason (a TimeoutError stays one, forward.ts maps it to 504); network failures
+ * reject with `TypeError('fetch failed', { cause })` as fetch does. Differences from fetch, on
+ * purpose for a proxy: redirects are returned, not followed (`redirect: 'error'` still rejects on
+ * one); no `accept-encoding` is added (an encoded answer is still decoded); FormData and Blob
+ * bodies are handed to the platform fetch.
  */
-import {
-  type ClientRequest,
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingMessage,
-} from 'node:http'
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
-import { pipeline, Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
+import { Agent, type Dispatcher } from 'undici'
 import { bufferedResponse, READ_WHOLE, type ReadWholeInit } from '../../proxy/buffered-body.ts'
 import { credentialsOf } from '../engine-url.ts'
-import { bufferable, headerRecord, readBodyWhole, SMALL_BODY, toResponse } from './fetch-response.ts'
+import {
+  bufferable,
+  type EngineAnswer,
+  headerRecord,
+  readBodyWhole,
+  SMALL_BODY,
+  toResponse,
+} from './fetch-response.ts'
 
-export interface NodeFetchOptions {
-  /** Sockets per upstream host:port (in use + idle); further calls queue. */
+export interface UndiciFetchOptions {
+  /** Connections per upstream origin (in use + idle); further calls queue. */
   maxSockets?: number
-  /** Idle sockets kept per host:port. */
-  maxFreeSockets?: number
 }
 
-export interface NodeFetch {
+export interface UndiciFetch {
   fetch: typeof fetch
-  /** The keep-alive agent `fetch` uses for a protocol (`http:` or `https:`), for callers that make their own requests. */
-  agent(protocol: string): HttpAgent
-  /** Destroys the agents' sockets (shutdown). */
+  /** The keep-alive agent `fetch` uses, for callers that make their own requests (either protocol). */
+  agent(protocol: string): Dispatcher
+  /** Closes the agent's connections (shutdown). */
   close(): void
 }
 
-/** Methods retried once when a reused keep-alive socket turns out closed by the server. */
+/** Methods sent once more when the connection fails before any answer (a kept-alive one the server closed). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 
 type Body = Buffer | ReadableStream<Uint8Array> | null
 
 /**
- * Creates the fetch and its agents.
- * @example const { fetch, close } = createNodeFetch(); createApp({ ...deps, fetch })
+ * Creates the fetch and its agent.
+ * @example const { fetch, close } = createUndiciFetch(); createApp({ ...deps, fetch })
  */
-export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
-  const agentOptions = {
-    keepAlive: true,
-    maxSockets: options.maxSockets ?? 256,
-    maxFreeSockets: options.maxFreeSockets ?? 64,
-    scheduling: 'lifo' as const,
-  }
-  const http = new HttpAgent(agentOptions)
-  const https = new HttpsAgent(agentOptions)
+export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch {
+  const agent = new Agent({ connections: options.maxSockets ?? 256, keepAliveTimeout: 4_000 })
 
-  async function nodeFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  async function undiciFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = input instanceof Request ? input : undefined
     const url = input instanceof URL ? input : new URL(request ? request.url : String(input))
     const signal = init?.signal ?? request?.signal ?? undefined
@@ -67,23 +60,26 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
     }
     if (rawBody instanceof FormData || rawBody instanceof Blob) return fetch(input, init)
     const method = (init?.method ?? request?.method ?? 'GET').toUpperCase()
-    const outgoing = outgoingHeaders(init?.headers ?? request?.headers)
-    const body = toBody(rawBody, outgoing)
+    const headers = outgoingHeaders(init?.headers ?? request?.headers)
+    const body = toBody(rawBody, headers)
     if (body !== null && (method === 'GET' || method === 'HEAD')) {
       throw new TypeError('Request with GET/HEAD method cannot have body.')
     }
-    if (body instanceof Buffer) outgoing['content-length'] = String(body.byteLength)
+    if (body instanceof Buffer) headers['content-length'] = String(body.byteLength)
     else if (body === null && (method === 'POST' || method === 'PUT' || method === 'PATCH')) {
-      outgoing['content-length'] = '0'
+      headers['content-length'] = '0'
+    }
+    // Credentials in the engine URL become Basic authentication, as node:http does for a URL.
+    const credentials = credentialsOf(url)
+    if (credentials !== undefined) {
+      headers.authorization ??= `Basic ${Buffer.from(credentials).toString('base64')}`
     }
     const readWhole = Math.max(SMALL_BODY, (init as ReadWholeInit | undefined)?.[READ_WHOLE] ?? 0)
-    const attempt = { url, method, headers: outgoing, body, signal, readWhole }
-    const agent = url.protocol === 'https:' ? https : http
-    const response = await send(attempt, agent).catch((error: unknown) => {
-      const retry =
-        error instanceof ReusedSocketError && IDEMPOTENT.has(method) && !(body instanceof ReadableStream)
+    const attempt: Attempt = { url, method, headers, body, signal, readWhole }
+    const response = await send(agent, attempt).catch((error: unknown) => {
+      const retry = isStale(error) && IDEMPOTENT.has(method) && !(body instanceof ReadableStream)
       if (!retry) throw error
-      return send(attempt, agent)
+      return send(agent, attempt)
     })
     if (init?.redirect === 'error' && response.status >= 300 && response.status < 400) {
       await response.body?.cancel()
@@ -93,17 +89,13 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
   }
 
   return {
-    fetch: nodeFetch as typeof fetch,
-    agent: (protocol) => (protocol === 'https:' ? https : http),
+    fetch: undiciFetch as typeof fetch,
+    agent: () => agent,
     close() {
-      http.destroy()
-      https.destroy()
+      void agent.destroy().catch(() => {})
     },
   }
 }
-
-/** A reused keep-alive socket was closed by the server before it answered: safe to retry once. */
-class ReusedSocketError extends TypeError {}
 
 interface Attempt {
   url: URL
@@ -115,87 +107,61 @@ interface Attempt {
   readWhole: number
 }
 
-function send(attempt: Attempt, agent: HttpAgent): Promise<Response> {
+/** A connection that failed before any answer: `TypeError('fetch failed')` whose cause says why. */
+class ConnectionFailure extends TypeError {}
+
+async function send(agent: Dispatcher, attempt: Attempt): Promise<Response> {
   const { url, method, headers, body, signal, readWhole } = attempt
-  return new Promise<Response>((resolve, reject) => {
-    const requestFn = url.protocol === 'https:' ? httpsRequest : httpRequest
-    let settled = false
-    let response: IncomingMessage | undefined
-    const onAbort = () => {
-      const reason: unknown = signal?.reason
-      req.destroy(reason instanceof Error ? reason : new Error(String(reason)))
-      // The body stream fails with the signal's reason itself (see webStream).
-      response?.destroy()
-      if (!settled) {
-        settled = true
-        reject(reason)
-      }
-    }
-    const done = () => signal?.removeEventListener('abort', onAbort)
-    // Options rather than the URL: node:http would convert the URL object on every call.
-    const target = {
-      protocol: url.protocol,
-      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-      port: url.port,
+  let answer: Dispatcher.ResponseData
+  try {
+    answer = await agent.request({
+      origin: url.origin,
       path: `${url.pathname}${url.search}`,
-      method,
+      method: method as Dispatcher.HttpMethod,
       headers,
-      agent,
-      // Credentials in the engine URL become Basic authentication, as node:http does for a URL.
-      ...(url.username || url.password ? { auth: credentialsOf(url) } : {}),
-    }
-    const req: ClientRequest = requestFn(target, (res) => {
-      response = res
-      if (!bufferable(res, method, readWhole)) {
-        settled = true
-        resolve(toResponse(res, method, done, () => signal?.reason))
-        return
-      }
-      // A small answer of known length is read whole before the call resolves (see SMALL_BODY).
-      const fail = (error: Error) => {
-        if (settled) return
-        settled = true
-        done()
-        // Destroyed by onAbort (which may run this first): the signal's reason, as fetch does.
-        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }))
-      }
-      readBodyWhole(
-        res,
-        Number(res.headers['content-length']),
-        (bytes) => {
-          if (settled) return
-          settled = true
-          done()
-          resolve(bufferedResponse(bytes, { status: res.statusCode ?? 502, headers: headerRecord(res) }))
-        },
-        fail
-      )
+      body: body instanceof ReadableStream ? Readable.fromWeb(body as NodeReadableStream<Uint8Array>) : body,
+      signal: signal ?? null,
     })
-    req.on('error', (error) => {
-      if (settled) return
-      settled = true
-      done()
-      const Failure = req.reusedSocket && isReset(error) ? ReusedSocketError : TypeError
-      reject(new Failure('fetch failed', { cause: error }))
-    })
-    signal?.addEventListener('abort', onAbort, { once: true })
-    if (body instanceof ReadableStream) {
-      pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), req, () => {
-        // Errors reach the request's 'error' listener (pipeline destroys it).
-      })
-    } else {
-      req.end(body ?? undefined)
-    }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason
+    throw new ConnectionFailure('fetch failed', { cause: error })
+  }
+  const res = engineAnswer(answer)
+  if (!bufferable(res, method, readWhole))
+    return toResponse(
+      res,
+      method,
+      () => {},
+      () => signal?.reason
+    )
+  // A small answer of known length is read whole before the call resolves (see SMALL_BODY).
+  return new Promise<Response>((resolve, reject) => {
+    readBodyWhole(
+      res,
+      Number(res.headers['content-length']),
+      (bytes) => resolve(bufferedResponse(bytes, { status: answer.statusCode, headers: headerRecord(res) })),
+      (error) => reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }))
+    )
   })
 }
 
-/** A connection reset or broken pipe: what a keep-alive socket the server closed gives on reuse. */
-export function isReset(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code
-  return code === 'ECONNRESET' || code === 'EPIPE'
+/** undici's answer as the answer helpers take it: its body stream carrying status and headers. */
+export function engineAnswer(answer: Dispatcher.ResponseData): EngineAnswer {
+  return Object.assign(answer.body, {
+    statusCode: answer.statusCode,
+    statusMessage: (answer as { statusText?: string }).statusText,
+    headers: answer.headers,
+  }) as unknown as EngineAnswer
 }
 
-/** Request headers as node:http takes them: lower-case names, repeated values joined as Headers does. */
+/** What a kept-alive connection the server had closed gives on reuse: reset, broken pipe, closed. */
+export function isStale(error: unknown): boolean {
+  if (!(error instanceof ConnectionFailure)) return false
+  const code = (error.cause as { code?: string } | undefined)?.code
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET'
+}
+
+/** Request headers as undici takes them: lower-case names, repeated values joined as Headers does. */
 function outgoingHeaders(init: HeadersInit | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   if (init === undefined) return out

@@ -10,7 +10,7 @@ import { tenantRegistryFrom } from '../../task-proxy/tenant-registry.ts'
 import { detectCapabilities } from '../capabilities.ts'
 import { swaggerUiAssets } from '../file-assets.ts'
 import { registerProcessMetrics } from '../process-metrics.ts'
-import { createNodeFetch } from './fetch.ts'
+import { createUndiciFetch } from './fetch.ts'
 import { type Listener, listen } from './listener.ts'
 import { nodePassThrough } from './pass-through.ts'
 
@@ -38,7 +38,7 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
   const logger = options.logger ?? createLogger({ level: config.log.level })
   const capabilities = detectCapabilities()
   const assets = swaggerUiAssets()
-  const forwarder = createNodeFetch()
+  const forwarder = createUndiciFetch()
   const deps: AppDeps = {
     config,
     logger,

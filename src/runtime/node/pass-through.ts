@@ -1,18 +1,19 @@
 /**
  * @module The task proxy's direct pass-through at the Node listener: a body-less GET that
  * `direct.passes` is served from node:http's own request and response and sent to the engine
- * with node:http itself (node-engine-get.ts), without the Request, signal, fetch and Response
+ * with undici's `request` (engine-get.ts), without the Request, signal, fetch and Response
  * objects that the adapter and the portable path build for every request (on Node they were most
  * of what flowgate cost over a bare proxy; docs/PERFORMANCE.md). The rules are the portable ones,
  * shared with `DirectPassThrough.serve`: the header allow-lists both ways (forward.ts), the request
- * id, the deadline and the client's abort, which answers are read whole (node-fetch-response.ts),
+ * id, the deadline and the client's abort, which answers are read whole (fetch-response.ts),
  * the error answers, metrics and access line (`DirectPassThrough.failure` and `record`). Everything
  * else goes to the app as before.
  */
-import type { Agent, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline, Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { TLSSocket } from 'node:tls'
+import type { Dispatcher } from 'undici'
 import { AppError, problemResponse } from '../../errors.ts'
 import { requestIdFrom } from '../../middleware/request-id.ts'
 import type { Logger } from '../../ops/logger.ts'
@@ -28,7 +29,7 @@ export type NodeDirect = (req: IncomingMessage, res: ServerResponse) => boolean
 export function nodePassThrough(
   direct: DirectPassThrough,
   logger: Logger,
-  agentFor: (protocol: string) => Agent
+  agentFor: (protocol: string) => Dispatcher
 ): NodeDirect {
   const origin = engineOrigin(direct.engine.baseUrl, agentFor)
   const { timeoutMs } = direct.engine

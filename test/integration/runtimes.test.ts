@@ -28,6 +28,8 @@ const env = (port: number) => ({
   FLOWGATE_SERVER_PORT: String(port),
   FLOWGATE_TASK_PROXY_PORT: String(port + 1),
   FLOWGATE_TASK_PROXY_TENANTS: 'acme,globex',
+  // These cases test forwarding on each runtime, not which calls the task proxy opens.
+  FLOWGATE_TASK_PROXY_PASS_THROUGH: 'all',
   FLOWGATE_LOG_LEVEL: 'warn',
   FLOWGATE_SERVER_BODY_LIMIT: '64kb',
 })

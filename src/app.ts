@@ -1,111 +1,70 @@
-/** @module Builds the portable Hono app: middleware chain, operational routes, error boundary. */
+/**
+ * @module Builds the portable Hono app of one listener: the middleware chain, the operational
+ * routes and the error boundary. Capabilities are modules, mounted on it by src/compose.ts.
+ */
 import { Hono } from 'hono'
 import type { AppDeps, AppEnv } from './env.ts'
-import { conductorGateway } from './gateway/index.ts'
 import { apiDocs } from './handlers/api-docs.ts'
 import { health } from './handlers/health.ts'
 import { metricsRoute } from './handlers/metrics.ts'
 import { accessLog } from './middleware/access-log.ts'
 import { errorHandler, methodNotAllowed, notFound } from './middleware/errors.ts'
 import { limits } from './middleware/limits.ts'
-import { metrics, requestRecorder } from './middleware/metrics.ts'
+import { metrics, type RequestRecorder, requestRecorder } from './middleware/metrics.ts'
 import { requestId } from './middleware/request-id.ts'
 import type { Logger } from './ops/logger.ts'
 import { OpenApiRegistry } from './ops/openapi.ts'
 import { MetricsRegistry } from './ops/prometheus.ts'
 import { Readiness } from './ops/readiness.ts'
-import { type DirectPassThrough, directPassThrough } from './task-proxy/direct-pass.ts'
-import { taskProxy } from './task-proxy/task-proxy.ts'
-import type { TenantRegistry } from './task-proxy/tenant-registry.ts'
 
 export const VERSION = '0.1.0'
 
-/** The app plus the registries modules extend after creation (node-only modules, tests). */
+/** The app plus the registries its modules extend. */
 export interface FlowgateApp {
   app: Hono<AppEnv>
   readiness: Readiness
   metrics: MetricsRegistry
   openapi: OpenApiRegistry
+  /** The one request recorder of `metrics` (what the chain records; intercepts record here too). */
+  recordRequest: RequestRecorder
+  /** The listener's logger (the task proxy's lines carry `listener: task-proxy`). */
+  logger: Logger
 }
 
 export interface CreateAppOptions {
   /**
-   * Mount the Conductor gateway's routes (the default). `flowgate exec serve` does not: there,
-   * `POST /<command path>` must run any command under the root, `api/workflow` included, as under
-   * httpexec, rather than reach a gateway route of the same path.
+   * `main` (the default): the user-facing chain with 405 answers and the API viewer. `task-proxy`:
+   * the workers' listener, a separate trust zone: health and metrics only, its log lines marked.
    */
-  gateway?: boolean
+  listener?: 'main' | 'task-proxy'
 }
 
 /**
- * Creates the app. No I/O happens here: runtime entries serve `app.fetch`.
- * @example const { app } = createApp({ config, logger, capabilities }); serve({ fetch: app.fetch })
+ * Creates the app of one listener. No I/O happens here: runtime entries serve `app.fetch`.
+ * @example const flowgate = createApp({ config, logger, capabilities }); composeApp(flowgate, deps, modules)
  */
 export function createApp(deps: AppDeps, options: CreateAppOptions = {}): FlowgateApp {
   const readiness = deps.readiness ?? new Readiness()
   const registry = deps.metrics ?? new MetricsRegistry()
   const openapi = deps.openapi ?? new OpenApiRegistry()
   const version = deps.version ?? VERSION
-  const { config, logger } = deps
+  const main = options.listener !== 'task-proxy'
+  const { config } = deps
+  const logger = main ? deps.logger : deps.logger.child({ listener: 'task-proxy' })
+  const recordRequest = requestRecorder(registry)
 
   const app = new Hono<AppEnv>()
   app.use(requestId())
   app.use(accessLog({ logger, enabled: config.log.access }))
-  app.use(metrics({ registry }))
-  app.use(methodNotAllowed(app))
+  app.use(metrics({ registry, recorder: recordRequest }))
+  if (main) app.use(methodNotAllowed(app))
   app.use(limits({ maxBodyBytes: config.server.body_limit }))
 
   app.route('/', health({ readiness, openapi, version, runtime: deps.capabilities.runtime }))
   app.route('/', metricsRoute({ registry, openapi }))
-  app.route('/', apiDocs({ openapi, assets: deps.assets, version }))
-  if (options.gateway !== false)
-    app.route('/', conductorGateway({ config, openapi, fetch: deps.fetch, logger }))
+  if (main) app.route('/', apiDocs({ openapi, assets: deps.assets, version }))
 
   app.notFound(notFound())
-  app.onError(errorHandler(logger))
-  return { app, readiness, metrics: registry, openapi }
-}
-
-/** The task proxy app, with its direct pass-through for runtime entries that read requests themselves. */
-export interface TaskProxyApp extends FlowgateApp {
-  direct: DirectPassThrough
-  /** The task proxy's logger (its lines carry the listener). */
-  logger: Logger
-}
-
-/**
- * The worker-facing task proxy app (served on its own listener, task_proxy.port). Readiness
- * fails until the tenant list is loaded.
- */
-export function createTaskProxyApp(deps: AppDeps & { registry: TenantRegistry }): TaskProxyApp {
-  const readiness = deps.readiness ?? new Readiness()
-  const registry = deps.metrics ?? new MetricsRegistry()
-  const openapi = deps.openapi ?? new OpenApiRegistry()
-  const { config, logger } = deps
-  readiness.register('tenants', async () => {
-    await deps.registry.prepare?.()
-    if (!deps.registry.ready()) throw new Error('the tenant list is not loaded yet')
-  })
-  const proxyLogger = logger.child({ listener: 'task-proxy' })
-  const record = requestRecorder(registry)
-  const app = new Hono<AppEnv>()
-  app.use(requestId())
-  app.use(accessLog({ logger: proxyLogger, enabled: config.log.access }))
-  app.use(metrics({ registry, recorder: record }))
-  app.use(limits({ maxBodyBytes: config.server.body_limit }))
-  app.route(
-    '/',
-    health({ readiness, openapi, version: deps.version ?? VERSION, runtime: deps.capabilities.runtime })
-  )
-  app.route('/', metricsRoute({ registry, openapi }))
-  app.route('/', taskProxy({ config, registry: deps.registry, fetch: deps.fetch }))
-  app.notFound(notFound())
-  app.onError(errorHandler(logger))
-  // Body-less pass-through requests skip hono's dispatch (the same rules; task-proxy-pass.ts).
-  // Every runtime entry, and app.request() in tests, calls app.fetch, so all of them take it.
-  const direct = directPassThrough({ config, logger: proxyLogger, record, fetch: deps.fetch })
-  const dispatch = app.fetch
-  app.fetch = (request, env, executionCtx) =>
-    direct.accepts(request) ? direct.serve(request) : dispatch(request, env, executionCtx)
-  return { app, readiness, metrics: registry, openapi, direct, logger: proxyLogger }
+  app.onError(errorHandler(deps.logger))
+  return { app, readiness, metrics: registry, openapi, recordRequest, logger }
 }

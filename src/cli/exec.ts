@@ -4,16 +4,11 @@
  * hardening, `/healthz` and `/metrics`, and without the Conductor gateway's routes (which would
  * shadow commands named like them). Drains on SIGTERM/SIGINT and kills running commands.
  */
-import { parseArgs } from 'node:util'
-import { createApp } from '../app.ts'
 import type { ConfigFlag } from '../config/resolve.ts'
-import type { AppDeps } from '../env.ts'
-import { mountExec } from '../node/exec/index.ts'
 import { createLogger } from '../ops/logger.ts'
-import { detectCapabilities } from '../runtime/capabilities.ts'
-import { loadConfig } from '../runtime/load-config.ts'
-import { CONFIG_OPTIONS, configFlags } from './config-flags.ts'
-import { listenExec } from './exec-listener.ts'
+import { closeOnSignals, serveExec } from '../runtime/node/node.ts'
+import { parseCommand } from './command.ts'
+import { CONFIG_OPTIONS } from './config-flags.ts'
 import { UsageError } from './usage.ts'
 
 export const EXEC_HELP = `Usage: flowgate exec serve [options]
@@ -48,53 +43,28 @@ export async function execCommand(args: string[], out: (text: string) => void): 
   if (sub !== 'serve') {
     throw new UsageError(sub ? `unknown exec command '${sub}'` : 'missing exec command', EXEC_HELP)
   }
-  const { values } = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false })
-  if (values.help) {
-    out(EXEC_HELP)
-    return 0
-  }
-  const { port, ...shared } = values
-  const flags: ConfigFlag[] = configFlags(shared)
-  if (port !== undefined) flags.push({ name: '--port', section: 'exec', key: 'serve_port', value: port })
-  if (values.root !== undefined)
-    flags.push({ name: '--root', section: 'exec', key: 'root', value: values.root })
-  if (values['follow-links']) {
-    flags.push({ name: '--follow-links', section: 'exec', key: 'follow_links', value: 'true' })
-  }
-  const loaded = loadConfig({ ...(values.config !== undefined ? { configPath: values.config } : {}), flags })
-  const { config } = loaded
+  const parsed = parseCommand(
+    rest,
+    {
+      options: OPTIONS,
+      help: EXEC_HELP,
+      port: { section: 'exec', key: 'serve_port' },
+      flags: (values) => {
+        const flags: ConfigFlag[] = []
+        if (values.root !== undefined)
+          flags.push({ name: '--root', section: 'exec', key: 'root', value: values.root })
+        if (values['follow-links'])
+          flags.push({ name: '--follow-links', section: 'exec', key: 'follow_links', value: 'true' })
+        return flags
+      },
+    },
+    out
+  )
+  if (!parsed) return 0
+  const { config } = parsed.loaded
   const logger = createLogger({ level: config.log.level })
-  const deps: AppDeps = { config, logger, capabilities: detectCapabilities() }
-  const flowgate = createApp(deps, { gateway: false })
-  const exec = mountExec(flowgate, deps, { prefix: '', host: config.server.host })
-  const server = await listenExec(flowgate.app.fetch, {
-    host: config.server.host,
-    port: config.exec.serve_port,
-    logger,
-    settings: config.server,
-  })
-  logger.info('listening', { url: `http://${config.server.host}:${server.port}`, mode: 'exec serve' })
-
-  let stopping = false
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1)
-    stopping = true
-    logger.info('shutting down', { signal })
-    const closed = server.drain()
-    // Running commands are killed as groups; their requests then answer and the server closes.
-    const grace = setTimeout(() => {
-      void exec.stop()
-      server.closeAll()
-    }, config.server.shutdown_grace_ms)
-    void closed
-      .then(() => exec.stop())
-      .then(() => {
-        clearTimeout(grace)
-        logger.info('stopped')
-        process.exit(0)
-      })
-  }
-  process.on('SIGTERM', onSignal)
-  process.on('SIGINT', onSignal)
+  const started = await serveExec(config, logger)
+  logger.info('serving', { url: started.urls.exec, mode: 'exec serve' })
+  closeOnSignals(started, logger)
   return undefined
 }

@@ -1,9 +1,14 @@
 /** @module The one zod schema of flowgate's settings: the sections, cross-setting rules, the Config type. */
 import { z } from 'zod'
+import { auth } from './sections/auth.ts'
+import { conductor } from './sections/conductor.ts'
 import { log, server } from './sections/core.ts'
+import { editor } from './sections/editor.ts'
 import { exec } from './sections/exec.ts'
-import { auth, conductor, scheduler, taskProxy } from './sections/gateway.ts'
-import { editor, plugins, worker } from './sections/modules.ts'
+import { plugins } from './sections/plugins.ts'
+import { scheduler } from './sections/scheduler.ts'
+import { taskProxy } from './sections/task-proxy.ts'
+import { worker } from './sections/worker.ts'
 
 export { type SettingMeta, settingMeta } from './setting.ts'
 

@@ -10,6 +10,7 @@ import { AppError } from '../errors.ts'
 import type { Principal } from '../identity/principal.ts'
 import { principalOf } from '../identity/principal.ts'
 import { requireAdmin } from '../middleware/rbac.ts'
+import type { ScheduleStore } from '../module.ts'
 import type { OpenApiRegistry } from '../ops/openapi.ts'
 import type { Upstream } from '../proxy/forward.ts'
 import { jsonResponse, passThrough, readJson } from '../proxy/json-rewrite.ts'
@@ -19,8 +20,8 @@ import type { GatewayContext } from './context.ts'
 import { jsonBody } from './context.ts'
 
 export interface ScheduleOptions {
-  /** Undefined when no scheduler is configured: routes answer 503. */
-  scheduler: Upstream | undefined
+  /** Asked on every request: schellar's URL, or a schedules module that replaced it in-process. */
+  store: ScheduleStore
   gateway: GatewayContext
 }
 
@@ -80,14 +81,14 @@ export function scheduleRoutes(
   const limit = gateway.rewriteLimit
   app.use('*', requireAdmin({ denyStatus: gateway.denyStatus }))
   app.use('*', async (_c, next) => {
-    if (!options.scheduler) {
+    if (!options.store.current()) {
       throw new AppError('FG_ERR_SCHEDULER_NOT_CONFIGURED', {
         detail: 'Set scheduler.url (SCHELLAR_TARGET).',
       })
     }
     await next()
   })
-  const scheduler = () => options.scheduler as Upstream
+  const scheduler = () => options.store.current() as Upstream
   const doc = (method: 'get' | 'post' | 'put' | 'delete', path: string, summary: string) =>
     openapi.add({
       method,

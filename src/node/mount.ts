@@ -1,75 +1,52 @@
 /**
- * @module Mounts node-only modules (exec, script worker, plugins, editor) on the app, each only when
- * the runtime has the capabilities it declares and its settings switch it on.
+ * @module The registry of node-only modules: one line each. An entry is loaded by dynamic import
+ * only when its settings switch it on and the runtime has the capabilities it declares.
  */
-import type { FlowgateApp } from '../app.ts'
 import type { Config } from '../config/schema.ts'
-import type { AppDeps, Capabilities } from '../env.ts'
+import type { Capabilities } from '../env.ts'
+import type { FlowgateModule } from '../module.ts'
+import type { Logger } from '../ops/logger.ts'
+import type { NodeModuleEntry } from './module.ts'
 
-/** What every node-only module exports. */
-export interface NodeModule {
-  /** Adds routes, readiness checks and metrics; returns a stop function for shutdown, if any. */
-  register(
-    target: FlowgateApp,
-    deps: AppDeps
-  ): Promise<NodeModuleStop | undefined> | NodeModuleStop | undefined
-}
-
-export type NodeModuleStop = () => Promise<void>
-
-export type Capability = Exclude<keyof Capabilities, 'runtime'>
-
-/** A registry entry: loaded by dynamic import only when needed and possible. */
-export interface NodeModuleEntry {
-  name: string
-  needs: readonly Capability[]
-  enabled(config: Readonly<Config>): boolean
-  load(): Promise<NodeModule>
-}
-
-/** The modules flowgate ships; each capability issue adds its entry here. */
+/** The node-only modules flowgate ships; each capability adds its line here. */
 export const NODE_MODULES: readonly NodeModuleEntry[] = [
   {
     name: 'exec',
     needs: ['childProcess', 'fs'],
     enabled: (config) => config.exec.enabled,
-    load: async () => (await import('./exec/index.ts')).default,
+    load: async () => (await import('./exec/index.ts')).execModule,
   },
 ]
 
-export interface MountReport {
-  mounted: string[]
+export interface LoadedModules {
+  modules: FlowgateModule<unknown>[]
   skipped: Array<{ name: string; reason: string }>
-  stops: NodeModuleStop[]
 }
 
 /**
- * Mounts every enabled entry whose capabilities are present; logs the others.
- * @example await mountNodeModules(flowgate, deps) // in src/runtime/node/node.ts
+ * Loads every enabled entry whose capabilities are present; logs the others.
+ * @example const { modules } = await loadNodeModules(config, capabilities, logger)
  */
-export async function mountNodeModules(
-  target: FlowgateApp,
-  deps: AppDeps,
+export async function loadNodeModules(
+  config: Readonly<Config>,
+  capabilities: Capabilities,
+  logger: Logger,
   entries: readonly NodeModuleEntry[] = NODE_MODULES
-): Promise<MountReport> {
-  const report: MountReport = { mounted: [], skipped: [], stops: [] }
+): Promise<LoadedModules> {
+  const loaded: LoadedModules = { modules: [], skipped: [] }
   for (const entry of entries) {
-    if (!entry.enabled(deps.config)) {
-      report.skipped.push({ name: entry.name, reason: 'disabled by configuration' })
+    if (!entry.enabled(config)) {
+      loaded.skipped.push({ name: entry.name, reason: 'disabled by configuration' })
       continue
     }
-    const missing = entry.needs.filter((capability) => !deps.capabilities[capability])
+    const missing = entry.needs.filter((capability) => !capabilities[capability])
     if (missing.length > 0) {
-      const reason = `runtime ${deps.capabilities.runtime} lacks ${missing.join(', ')}`
-      deps.logger.warn('module not mounted', { module: entry.name, reason })
-      report.skipped.push({ name: entry.name, reason })
+      const reason = `runtime ${capabilities.runtime} lacks ${missing.join(', ')}`
+      logger.warn('module not mounted', { module: entry.name, reason })
+      loaded.skipped.push({ name: entry.name, reason })
       continue
     }
-    const module = await entry.load()
-    const stop = await module.register(target, deps)
-    if (stop) report.stops.push(stop)
-    report.mounted.push(entry.name)
-    deps.logger.info('module mounted', { module: entry.name })
+    loaded.modules.push(await entry.load())
   }
-  return report
+  return loaded
 }

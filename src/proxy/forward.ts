@@ -64,6 +64,10 @@ export interface Caller {
 }
 
 export interface Upstream {
+  /** The engine's base URL, without a trailing slash. */
+  readonly baseUrl: string
+  /** The deadline of a call that names none. */
+  readonly timeoutMs: number
   /** Performs the call; throws AppError 502/504 when the engine fails to answer. */
   call(c: Context<AppEnv>, call: UpstreamCall): Promise<Response>
   /** The same for a request served without a Hono context (the task proxy's pass-through). */
@@ -85,6 +89,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const base = options.baseUrl.replace(/\/+$/, '')
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init))
   const upstream: Upstream = {
+    baseUrl: base,
+    timeoutMs: options.timeoutMs,
     call: (c, call) => upstream.callAs(callerOf(c), call),
     async callAs(caller, call) {
       const search = call.query === undefined ? '' : call.query.toString()

@@ -2,11 +2,13 @@
  * @module What the native Bun and Deno entries share: configuration (exit 2 on a bad setting),
  * the user-facing app and, when enabled, the task proxy app with its tenant registry.
  */
-import { createApp, createTaskProxyApp, type FlowgateApp, type TaskProxyApp } from '../app.ts'
+import type { ComposedApp } from '../compose.ts'
+import { sharedServices } from '../compose.ts'
 import type { Config } from '../config/schema.ts'
 import { ConfigError } from '../config/sources.ts'
 import { createLogger, type Logger } from '../ops/logger.ts'
-import { type TenantRegistry, tenantRegistryFrom } from '../task-proxy/tenant-registry.ts'
+import { createMainApp } from '../portable.ts'
+import { createTaskProxyApp, type TaskProxyApp } from '../task-proxy/index.ts'
 import { detectCapabilities } from './capabilities.ts'
 import { swaggerUiAssets } from './file-assets.ts'
 import { loadConfig } from './load-config.ts'
@@ -15,9 +17,9 @@ import { registerProcessMetrics } from './process-metrics.ts'
 export interface NativeApps {
   config: Readonly<Config>
   logger: Logger
-  flowgate: FlowgateApp
-  /** Present when task_proxy.enabled. */
-  proxy?: { app: TaskProxyApp; registry: TenantRegistry }
+  flowgate: ComposedApp
+  /** Present when task_proxy.enabled; its stop() ends the tenant list's reloads. */
+  proxy?: TaskProxyApp
 }
 
 /** Builds the apps, or prints the configuration problems and exits 2. */
@@ -36,14 +38,10 @@ export function nativeApps(
   const logger = createLogger({ level: config.log.level })
   const assets = swaggerUiAssets()
   const capabilities = detectCapabilities()
-  const flowgate = createApp({ config, logger, capabilities, ...(assets ? { assets } : {}) })
+  const deps = { config, logger, capabilities, ...(assets ? { assets } : {}) }
+  const services = sharedServices(deps)
+  const flowgate = createMainApp(deps, [], services)
   registerProcessMetrics(flowgate.metrics)
   if (!config.task_proxy.enabled) return { config, logger, flowgate }
-  const registry = tenantRegistryFrom(config.task_proxy, logger)
-  return {
-    config,
-    logger,
-    flowgate,
-    proxy: { app: createTaskProxyApp({ config, logger, capabilities, registry }), registry },
-  }
+  return { config, logger, flowgate, proxy: createTaskProxyApp(deps, services) }
 }

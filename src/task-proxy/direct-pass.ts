@@ -13,7 +13,7 @@ import type { RequestRecorder } from '../middleware/metrics.ts'
 import { requestIdFrom } from '../middleware/request-id.ts'
 import type { Logger } from '../ops/logger.ts'
 import { bufferedBody, bufferedResponse, headerOf } from '../proxy/buffered-body.ts'
-import { createUpstream, responseHeaders, upstreamError } from '../proxy/forward.ts'
+import { responseHeaders, type Upstream, upstreamError } from '../proxy/forward.ts'
 import { type PassThroughMode, passedInMode } from './worker-routes.ts'
 
 /** The route pattern of the pass-through (its metrics and access-log label). */
@@ -45,11 +45,12 @@ export function passedOn(answer: Response, headers: Record<string, string>): Res
 }
 
 export interface DirectPassThroughOptions {
-  config: Readonly<Config>
+  config: Readonly<Pick<Config, 'task_proxy' | 'conductor' | 'log'>>
   /** The task proxy's logger (its lines carry the listener); a request's lines add its id. */
   logger: Logger
   record: RequestRecorder
-  fetch?: typeof fetch | undefined
+  /** The one Conductor upstream of the app (shared services). */
+  upstream: Upstream
 }
 
 export interface DirectPassThrough {
@@ -121,14 +122,8 @@ export function passesDirectly(method: string, url: string, mode: PassThroughMod
 }
 
 export function directPassThrough(options: DirectPassThroughOptions): DirectPassThrough {
-  const { config, logger } = options
-  const baseUrl = config.conductor.url.replace(/\/+$/, '')
-  const timeoutMs = config.conductor.timeout_ms
-  const upstream = createUpstream({
-    baseUrl,
-    timeoutMs,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  })
+  const { config, logger, upstream } = options
+  const { baseUrl, timeoutMs } = upstream
   const accessLog = config.log.access
   const mode = config.task_proxy.pass_through
   const passes = (method: string, url: string) => passesDirectly(method, url, mode)

@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, problemResponse } from '../errors.ts'
 import { withRequestId } from '../middleware/request-id.ts'
-import { createUpstream, responseHeaders, type Upstream } from '../proxy/forward.ts'
+import { responseHeaders, type Upstream } from '../proxy/forward.ts'
 import { jsonResponse, readJson } from '../proxy/json-rewrite.ts'
 import { passedOn, rawTarget } from './direct-pass.ts'
 import { Rotation, shares } from './fair-share.ts'
@@ -20,9 +20,10 @@ import type { TenantRegistry } from './tenant-registry.ts'
 import { passedInMode } from './worker-routes.ts'
 
 export interface TaskProxyOptions {
-  config: Readonly<Config>
+  config: Readonly<Pick<Config, 'task_proxy' | 'conductor' | 'log'>>
   registry: TenantRegistry
-  fetch?: typeof fetch | undefined
+  /** The one Conductor upstream of the app (shared services). */
+  upstream: Upstream
 }
 
 const POLL_LIMIT = 1_000
@@ -93,12 +94,7 @@ function failedPoll(c: Context<AppEnv>, failed: ReadonlyMap<string, unknown>): R
 }
 
 export function taskProxy(options: TaskProxyOptions): Hono<AppEnv> {
-  const { config, registry } = options
-  const upstream = createUpstream({
-    baseUrl: config.conductor.url,
-    timeoutMs: config.conductor.timeout_ms,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  })
+  const { config, registry, upstream } = options
   const limits = { rewriteLimit: config.conductor.rewrite_limit, timeoutMs: config.conductor.poll_timeout_ms }
   const rotation = new Rotation()
   const outage = new PollOutage()

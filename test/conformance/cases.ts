@@ -3,11 +3,13 @@
  * async functions with node:assert/strict, registered by a small shim per runtime.
  */
 import assert from 'node:assert/strict'
-import { createApp, createTaskProxyApp, type FlowgateApp } from '../../src/app.ts'
+import type { FlowgateApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import type { RuntimeKey } from '../../src/env.ts'
 import { createLogger } from '../../src/ops/logger.ts'
+import { createMainApp } from '../../src/portable.ts'
 import { detectCapabilities } from '../../src/runtime/capabilities.ts'
+import { createTaskProxyApp } from '../../src/task-proxy/index.ts'
 import { lazyTenants } from '../../src/task-proxy/tenant-registry.ts'
 
 export interface ConformanceContext {
@@ -23,7 +25,7 @@ function build(env: Record<string, string> = {}): FlowgateApp {
   const { config } = resolveConfig({
     env: { FLOWGATE_SERVER_BODY_LIMIT: String(BODY_LIMIT), FLOWGATE_LOG_LEVEL: 'silent', ...env },
   })
-  const flowgate = createApp({
+  const flowgate = createMainApp({
     config,
     logger: createLogger({ level: 'silent' }),
     capabilities: detectCapabilities(),

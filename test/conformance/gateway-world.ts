@@ -5,10 +5,10 @@
  */
 
 import type { Hono } from 'hono'
-import { createApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import type { AppEnv } from '../../src/env.ts'
 import { createLogger } from '../../src/ops/logger.ts'
+import { createMainApp } from '../../src/portable.ts'
 import { createFakeConductor, type FakeConductor } from './fake-conductor.ts'
 import { latest } from './fake-conductor-routes.ts'
 
@@ -175,7 +175,7 @@ export function buildGateway(toml = '', seed = true): GatewayWorld {
   const { config } = resolveConfig({ file: { path: 'gateway-test.toml', text: mergeSections(text) } })
   const lines: string[] = []
   const logger = createLogger({ level: 'debug', sink: (line) => lines.push(line) })
-  const { app } = createApp({
+  const { app } = createMainApp({
     config,
     logger,
     capabilities: { runtime: 'other', childProcess: false, fs: false, webSocketServer: false },

@@ -1,12 +1,12 @@
 import { createServer } from 'node:http'
 import { type AddressInfo, connect, createServer as netServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTaskProxyApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import { createLogger } from '../../src/ops/logger.ts'
 import { createUndiciFetch } from '../../src/runtime/node/fetch.ts'
 import { serveNode } from '../../src/runtime/node/node.ts'
 import { nodePassThrough } from '../../src/runtime/node/pass-through.ts'
+import { createTaskProxyApp } from '../../src/task-proxy/index.ts'
 import { staticTenants } from '../../src/task-proxy/tenant-registry.ts'
 import {
   accessLines,

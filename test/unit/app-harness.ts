@@ -1,9 +1,10 @@
 /** @module Builds an in-process app with a capturing logger, for the HTTP-level unit tests. */
-import { createApp, type FlowgateApp } from '../../src/app.ts'
+import type { FlowgateApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import type { Capabilities } from '../../src/env.ts'
 import type { Problem } from '../../src/errors.ts'
 import { createLogger, type LogLevel } from '../../src/ops/logger.ts'
+import { createMainApp } from '../../src/portable.ts'
 
 export const CAPABILITIES: Capabilities = Object.freeze({
   runtime: 'node',
@@ -30,7 +31,7 @@ export function buildApp(env: Record<string, string> = {}): TestApp {
   const { config } = resolveConfig({ env })
   const lines: string[] = []
   const logger = createLogger({ level: 'debug', sink: (line) => lines.push(line) })
-  const flowgate = createApp({ config, logger, capabilities: CAPABILITIES })
+  const flowgate = createMainApp({ config, logger, capabilities: CAPABILITIES })
   return { ...flowgate, lines, logs: () => lines.map((line) => JSON.parse(line) as LogLine) }
 }
 

@@ -15,6 +15,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** The portable core, as tsconfig.json lists it. */
 const CORE = [
   'src/app.ts',
+  'src/compose.ts',
+  'src/module.ts',
+  'src/portable.ts',
   'src/env.ts',
   'src/errors.ts',
   'src/config',

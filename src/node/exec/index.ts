@@ -1,11 +1,15 @@
 /**
  * @module The command execution module: checks its settings at start-up, mounts
- * `POST /exec/<command>` (or `/<command>` for `flowgate exec serve`) and kills every running
- * process group on shutdown.
+ * `POST /exec/<command>` (or `/<command>` where exec serve puts it at the root) and kills every
+ * running process group on shutdown.
  */
-import type { FlowgateApp } from '../../app.ts'
-import type { AppDeps } from '../../env.ts'
-import type { NodeModule, NodeModuleStop } from '../mount.ts'
+import type { Hono } from 'hono'
+import type { Config } from '../../config/schema.ts'
+import type { AppEnv, Capabilities } from '../../env.ts'
+import type { TokenVerifier } from '../../identity/jwt-verifier.ts'
+import type { Logger } from '../../ops/logger.ts'
+import type { OpenApiRegistry } from '../../ops/openapi.ts'
+import type { FlowgateModule } from '../module.ts'
 import { execRoutes } from './exec-routes.ts'
 import { Limiter } from './limiter.ts'
 import { OutputBudget } from './output-budget.ts'
@@ -14,11 +18,21 @@ import { RunRegistry } from './run-registry.ts'
 import { type ExecSettings, resolveExecSettings } from './settings.ts'
 import { chooseSpawnHelper } from './spawn-helper-choice.ts'
 
+export type ExecModuleOptions = Readonly<Pick<Config, 'exec' | 'auth' | 'server'>>
+
+/** What mounting exec takes from its module context. */
+export interface ExecParts {
+  router: Hono<AppEnv>
+  /** `/exec` on the main listener, `` where exec serve puts it at the root. */
+  prefix: string
+  options: ExecModuleOptions
+  logger: Logger
+  openapi: OpenApiRegistry
+  capabilities: Capabilities
+  verifier: TokenVerifier | undefined
+}
+
 export interface MountExecOptions {
-  /** `/exec` (default) or `` for the standalone httpexec-compatible server. */
-  prefix?: string
-  /** Address of the listener (auth = "none" needs loopback); server.host by default. */
-  host?: string
   /** flowgate's environment, read only for exec.env_passthrough names. */
   env?: Readonly<Record<string, string | undefined>>
   cwd?: string
@@ -29,20 +43,21 @@ export interface MountedExec {
   settings: ExecSettings
   /** exec.max_buffered_bytes in use (its `used` and `peak` show what buffered runs hold). */
   budget: OutputBudget
-  stop: NodeModuleStop
+  stop: () => Promise<void>
 }
 
 /** Resolves the settings (throws ConfigError), mounts the routes, returns the stop function. */
-export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExecOptions = {}): MountedExec {
+export function mountExec(parts: ExecParts, options: MountExecOptions = {}): MountedExec {
   const settings = resolveExecSettings({
-    config: deps.config,
+    config: parts.options,
+    verifier: parts.verifier,
     env: options.env ?? process.env,
     cwd: options.cwd ?? process.cwd(),
-    host: options.host ?? deps.config.server.host,
+    host: parts.options.server.host,
   })
-  for (const warning of rootWarnings(settings)) deps.logger.warn('exec root warning', { warning })
+  for (const warning of rootWarnings(settings)) parts.logger.warn('exec root warning', { warning })
   if (settings.maxBufferedBytes < settings.maxOutputBytes) {
-    deps.logger.warn(
+    parts.logger.warn(
       'exec.max_buffered_bytes is below exec.max_output_bytes: output is truncated at the budget first',
       {
         maxBufferedBytes: settings.maxBufferedBytes,
@@ -53,19 +68,19 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
   const runs = new RunRegistry()
   const limiter = new Limiter(settings)
   const budget = new OutputBudget(settings.maxBufferedBytes)
-  const choice = chooseSpawnHelper(deps.config.exec.spawn_helper, deps.capabilities.runtime)
-  if (choice.warning) deps.logger.warn(choice.warning)
+  const choice = chooseSpawnHelper(parts.options.exec.spawn_helper, parts.capabilities.runtime)
+  if (choice.warning) parts.logger.warn(choice.warning)
   const helper = choice.helper
   helper?.start()
-  target.app.route(
+  parts.router.route(
     '/',
     execRoutes({
       settings,
       limiter,
       budget,
       runs,
-      openapi: target.openapi,
-      prefix: options.prefix ?? '/exec',
+      openapi: parts.openapi,
+      prefix: parts.prefix,
       // The native helper has backpressure end to end, so streams may go through it too; the Node
       // helper's IPC has none, so streams fork directly and the helper only watches them.
       ...(helper
@@ -77,7 +92,7 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
       ...(options.now ? { now: options.now } : {}),
     })
   )
-  deps.logger.info('exec ready', {
+  parts.logger.info('exec ready', {
     mode: settings.mode,
     root: settings.root || undefined,
     followLinks: settings.followLinks,
@@ -94,8 +109,26 @@ export function mountExec(target: FlowgateApp, deps: AppDeps, options: MountExec
   return { settings, budget, stop }
 }
 
-const execModule: NodeModule = {
-  register: (target, deps) => mountExec(target, deps).stop,
+/**
+ * The module; `mount` passes the environment, directory and clock, `onMounted` hands over what
+ * was mounted (tests read its settings and budget).
+ */
+export function createExecModule(
+  mount: MountExecOptions = {},
+  onMounted?: (exec: MountedExec) => void
+): FlowgateModule<ExecModuleOptions> {
+  return {
+    name: 'exec',
+    prefix: '/exec',
+    needs: ['childProcess', 'fs'],
+    enabled: (config) => config.exec.enabled,
+    options: (config) => ({ exec: config.exec, auth: config.auth, server: config.server }),
+    register(ctx) {
+      const exec = mountExec({ ...ctx, verifier: ctx.services.verifier }, mount)
+      ctx.onStop(exec.stop)
+      onMounted?.(exec)
+    },
+  }
 }
 
-export default execModule
+export const execModule = createExecModule()

@@ -56,7 +56,9 @@ export interface ExecSettings {
 }
 
 export interface ExecSettingsInput {
-  config: Readonly<Config>
+  config: Readonly<Pick<Config, 'exec' | 'auth'>>
+  /** The app's token verifier of [auth] (shared services), for exec.jwt_scope_claim. */
+  verifier?: TokenVerifier | undefined
   /** flowgate's environment: read only for `env_passthrough` names. */
   env: Readonly<Record<string, string | undefined>>
   cwd: string
@@ -153,29 +155,14 @@ export function resolveExecSettings(input: ExecSettingsInput): ExecSettings {
     hmacKeys: parseHmacKeys(exec.hmac_keys),
     hmacWindowS: exec.hmac_window_s,
     ...(exec.run_as !== undefined ? { runAs: resolveRunAs(exec.run_as) } : {}),
-    ...jwtSettings(input.config),
+    ...jwtSettings(input),
   }
 }
 
-function jwtSettings(config: Readonly<Config>): Pick<ExecSettings, 'jwt'> {
-  const scopeClaim = config.exec.jwt_scope_claim
+function jwtSettings(input: ExecSettingsInput): Pick<ExecSettings, 'jwt'> {
+  const scopeClaim = input.config.exec.jwt_scope_claim
   if (scopeClaim === undefined) return {}
-  const { jwks_url: jwksUrl, issuer } = config.auth
-  if (!jwksUrl || !issuer) fail('exec.jwt_scope_claim', 'needs auth.jwks_url and auth.issuer')
-  // jose is loaded on the first JWT only: a smaller process forks commands faster.
-  let verifier: Promise<TokenVerifier> | undefined
-  const verify: TokenVerifier = async (token) => {
-    verifier ??= import('../../identity/jwt-verifier.ts').then(({ createJwtVerifier }) =>
-      createJwtVerifier({
-        jwksUrl: jwksUrl ?? '',
-        issuer: issuer ?? '',
-        audience: config.auth.audience,
-        algorithms: config.auth.algorithms,
-        clockSkewS: config.auth.clock_skew_s,
-      })
-    )
-    return (await verifier)(token)
-  }
+  const verify = input.verifier ?? fail('exec.jwt_scope_claim', 'needs auth.jwks_url and auth.issuer')
   return { jwt: { verify, scopeClaim } }
 }
 

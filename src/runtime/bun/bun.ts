@@ -25,8 +25,8 @@ function start(): void {
   const server = serve(config.server.host, config.server.port, flowgate.app.fetch)
   logger.info('listening', { url: `http://${server.hostname}:${server.port}`, runtime: 'bun' })
   // The task proxy's body-less pass-through GETs go to the engine over Bun's own sockets.
-  const direct = proxy && bunPassThrough(proxy.app.direct, proxy.app.logger)
-  const proxyFetch = proxy?.app.app.fetch
+  const direct = proxy && bunPassThrough(proxy.direct, proxy.logger)
+  const proxyFetch = proxy?.app.fetch
   const proxyServer = proxyFetch
     ? serve(
         config.task_proxy.host,
@@ -43,7 +43,7 @@ function start(): void {
     stopping = true
     logger.info('shutting down', { signal })
     const deadline = new Promise((resolve) => setTimeout(resolve, config.server.shutdown_grace_ms))
-    proxy?.registry.stop()
+    void proxy?.stop()
     // stop(false) stops accepting, closes idle connections and waits for requests in flight.
     const stopped = drain.begin().then(() => Promise.all([server.stop(false), proxyServer?.stop(false)]))
     Promise.race([stopped, deadline]).then(() => {

@@ -26,7 +26,7 @@ function start(): void {
     )
   const server = serve(config.server.host, config.server.port, flowgate.app.fetch, 'listening')
   const proxyServer = proxy
-    ? serve(config.task_proxy.host, config.task_proxy.port, proxy.app.app.fetch, 'task proxy listening')
+    ? serve(config.task_proxy.host, config.task_proxy.port, proxy.app.fetch, 'task proxy listening')
     : undefined
 
   let stopping = false
@@ -35,7 +35,7 @@ function start(): void {
     stopping = true
     logger.info('shutting down', { signal })
     const deadline = new Promise((resolve) => setTimeout(resolve, config.server.shutdown_grace_ms))
-    proxy?.registry.stop()
+    void proxy?.stop()
     // shutdown() stops accepting, closes idle connections and waits for requests in flight.
     const stopped = drain.begin().then(() => Promise.all([server.shutdown(), proxyServer?.shutdown()]))
     Promise.race([stopped, deadline]).then(() => {

@@ -61,7 +61,12 @@ export function drainOf(server: Server): Drain {
       const closed = new Promise<void>((resolve) => {
         // net.Server's close, not http.Server's: the latter also closes every idle connection at
         // once (the race above) and stops enforcing the header and request timeouts.
-        NetServer.prototype.close.call(server, () => resolve())
+        // Bun's node:http emulation has no net.Server underneath: there its own close must do.
+        try {
+          NetServer.prototype.close.call(server, () => resolve())
+        } catch {
+          server.close(() => resolve())
+        }
       })
       sweep()
       sweeper = setInterval(sweep, SWEEP_MS)

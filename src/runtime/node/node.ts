@@ -1,21 +1,20 @@
 /**
- * @module The Node-compatible entry (Node, and Bun or Deno through their Node APIs): serves the app
- * with @hono/node-server, mounts node-only modules, shuts down gracefully on SIGTERM/SIGINT.
+ * @module The Node-compatible entry (Node, and Bun or Deno through their Node APIs): `flowgate
+ * serve` (the gateway and every enabled node-only module on the user-facing listener, the task
+ * proxy on its own) and `flowgate exec serve` (exec alone at the root), both on one lifecycle.
  */
-import { createApp, createTaskProxyApp, type FlowgateApp } from '../../app.ts'
+import type { ComposedApp } from '../../compose.ts'
 import type { Config } from '../../config/schema.ts'
-import type { AppDeps } from '../../env.ts'
+import { loadNodeModules, NODE_MODULES } from '../../node/mount.ts'
 import { createLogger, type Logger } from '../../ops/logger.ts'
-import { tenantRegistryFrom } from '../../task-proxy/tenant-registry.ts'
+import { PORTABLE_MODULES } from '../../portable.ts'
 import { detectCapabilities } from '../capabilities.ts'
-import { swaggerUiAssets } from '../file-assets.ts'
-import { registerProcessMetrics } from '../process-metrics.ts'
-import { createUndiciFetch } from './fetch.ts'
-import { type Listener, listen } from './listener.ts'
-import { nodePassThrough } from './pass-through.ts'
+import { type ListenerPlan, type Started, startFlowgate } from './lifecycle.ts'
+
+export { closeOnSignals } from './lifecycle.ts'
 
 export interface NodeServer {
-  flowgate: FlowgateApp
+  flowgate: ComposedApp
   /** `http://host:port` actually bound (port 0 resolves to the chosen one). */
   url: string
   /** The task proxy listener, when task_proxy.enabled. */
@@ -30,94 +29,59 @@ export interface ServeNodeOptions {
 }
 
 /**
- * Builds and serves the app; resolves once listening.
+ * `flowgate serve`: builds and serves the apps; resolves once listening.
  * @example const server = await serveNode({ config }); await server.close()
  */
 export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> {
   const { config } = options
   const logger = options.logger ?? createLogger({ level: config.log.level })
-  const capabilities = detectCapabilities()
-  const assets = swaggerUiAssets()
-  const forwarder = createUndiciFetch()
-  const deps: AppDeps = {
-    config,
-    logger,
-    capabilities,
-    fetch: forwarder.fetch,
-    ...(assets ? { assets } : {}),
-  }
-  const flowgate = createApp(deps)
-  registerProcessMetrics(flowgate.metrics)
-  const { mountNodeModules } = await import('../../node/mount.ts')
-  const mounted = await mountNodeModules(flowgate, deps)
-
-  const settings = config.server
-  const main = await listen(flowgate.app.fetch, {
-    host: config.server.host,
-    port: config.server.port,
-    logger,
-    settings,
-  })
-  logger.info('listening', { url: main.url, runtime: capabilities.runtime, modules: mounted.mounted })
-
-  let proxy: { listener: Listener; stop: () => void } | undefined
+  const { modules } = await loadNodeModules(config, detectCapabilities(), logger)
+  const plans: ListenerPlan[] = [
+    {
+      name: 'main',
+      kind: 'main',
+      host: config.server.host,
+      port: config.server.port,
+      modules: [...PORTABLE_MODULES, ...modules],
+    },
+  ]
   if (config.task_proxy.enabled) {
-    const registry = tenantRegistryFrom(config.task_proxy, logger)
-    const proxyApp = createTaskProxyApp({ ...deps, registry })
-    registerProcessMetrics(proxyApp.metrics)
-    try {
-      const listener = await listen(proxyApp.app.fetch, {
-        host: config.task_proxy.host,
-        port: config.task_proxy.port,
-        logger,
-        settings,
-        direct: nodePassThrough(proxyApp.direct, proxyApp.logger, forwarder.agent),
-      })
-      proxy = { listener, stop: () => registry.stop() }
-      logger.info('task proxy listening', { url: listener.url })
-    } catch (error) {
-      registry.stop()
-      await main.close(0)
-      forwarder.close()
-      throw error
-    }
+    plans.push({
+      name: 'task-proxy',
+      kind: 'task-proxy',
+      host: config.task_proxy.host,
+      port: config.task_proxy.port,
+      modules: [],
+    })
   }
-
-  let closing: Promise<void> | undefined
-  const close = () => {
-    closing ??= (async () => {
-      const graceMs = config.server.shutdown_grace_ms
-      proxy?.stop()
-      await Promise.all([main.close(graceMs), proxy?.listener.close(graceMs)])
-      await Promise.allSettled(mounted.stops.map((stop) => stop()))
-      forwarder.close()
-    })()
-    return closing
+  const started = await startFlowgate(config, logger, plans)
+  const main = started.apps.main as ComposedApp
+  return {
+    flowgate: main,
+    url: started.urls.main as string,
+    ...(started.urls['task-proxy'] ? { taskProxyUrl: started.urls['task-proxy'] } : {}),
+    close: started.close,
   }
-  return { flowgate, url: main.url, ...(proxy ? { taskProxyUrl: proxy.listener.url } : {}), close }
 }
 
-/** Exits 0 after a graceful close on the first SIGTERM/SIGINT; a second signal exits at once. */
-export function closeOnSignals(server: NodeServer, logger: Logger): void {
-  let stopping = false
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn('second signal; exiting now', { signal })
-      process.exit(1)
-    }
-    stopping = true
-    logger.info('shutting down', { signal })
-    server.close().then(
-      () => {
-        logger.info('stopped')
-        process.exit(0)
-      },
-      (error: unknown) => {
-        logger.error('shutdown failed', { error })
-        process.exit(1)
-      }
-    )
-  }
-  process.on('SIGTERM', onSignal)
-  process.on('SIGINT', onSignal)
+/**
+ * `flowgate exec serve`: the httpexec API alone, exec at the root of exec.serve_port — without the
+ * gateway, whose paths would shadow commands named like them — whatever exec.enabled says.
+ */
+export async function serveExec(config: Readonly<Config>, logger: Logger): Promise<Started> {
+  const entry = NODE_MODULES.find((candidate) => candidate.name === 'exec')
+  if (!entry) throw new Error('the exec module is not in the registry')
+  const exec = await entry.load()
+  return startFlowgate(config, logger, [
+    {
+      name: 'exec',
+      kind: 'main',
+      host: config.server.host,
+      port: config.exec.serve_port,
+      modules: [{ module: { ...exec, enabled: () => true }, prefix: '' }],
+      // httpexec (under hypercorn) answers a client that half-closes after its request.
+      halfOpen: true,
+      bunNative: true,
+    },
+  ])
 }

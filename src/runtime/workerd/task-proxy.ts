@@ -3,8 +3,7 @@
  * its own listener elsewhere). Tenants come from `[vars]` (static) or Keycloak, loaded on demand
  * by the requests that need them: Workers run no timers between requests.
  */
-import { createTaskProxyApp } from '../../app.ts'
-import { tenantRegistryFrom } from '../../task-proxy/tenant-registry.ts'
+import { createTaskProxyApp, tenantRegistryFrom } from '../../task-proxy/index.ts'
 import { detectCapabilities } from '../capabilities.ts'
 import { workerEntry } from './entry.ts'
 

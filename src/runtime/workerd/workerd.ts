@@ -4,8 +4,8 @@
  * come from the ASSETS binding when it is configured. The task proxy is its own Worker
  * (src/runtime/workerd/task-proxy.ts, wrangler.task-proxy.toml).
  */
-import { createApp } from '../../app.ts'
 import type { AssetSource } from '../../env.ts'
+import { createMainApp } from '../../portable.ts'
 import { detectCapabilities } from '../capabilities.ts'
 import { type WorkerEnv, workerEntry } from './entry.ts'
 
@@ -20,5 +20,5 @@ function assetsFrom(env: WorkerEnv): AssetSource | undefined {
 
 export default workerEntry((config, logger, env) => {
   const assets = assetsFrom(env)
-  return createApp({ config, logger, capabilities: detectCapabilities(), ...(assets ? { assets } : {}) })
+  return createMainApp({ config, logger, capabilities: detectCapabilities(), ...(assets ? { assets } : {}) })
 })

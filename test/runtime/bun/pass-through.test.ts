@@ -12,11 +12,11 @@ import {
   createServer as netServer,
   type Socket,
 } from 'node:net'
-import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
 import { createLogger } from '../../../src/ops/logger.ts'
 import type { EnginePoolOptions } from '../../../src/runtime/bun/engine-pool.ts'
 import { bunPassThrough } from '../../../src/runtime/bun/pass-through.ts'
+import { createTaskProxyApp } from '../../../src/task-proxy/index.ts'
 import { staticTenants } from '../../../src/task-proxy/tenant-registry.ts'
 import {
   accessLines,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
 import { createLogger } from '../../../src/ops/logger.ts'
+import { createMainApp } from '../../../src/portable.ts'
 
 /** A schellar stand-in with its REST contract: POST 201 / duplicate 400, GET, PUT 200/404, DELETE 200. */
 function schellar() {
@@ -44,7 +44,7 @@ function gateway(fakeFetch: typeof fetch, schedulerUrl: string | null = 'http://
       ...(schedulerUrl ? { SCHELLAR_TARGET: schedulerUrl } : {}),
     },
   })
-  return createApp({
+  return createMainApp({
     config,
     logger: createLogger({ level: 'silent' }),
     capabilities: { runtime: 'node', childProcess: true, fs: true, webSocketServer: true },

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
 import type { AssetSource } from '../../../src/env.ts'
 import { createLogger } from '../../../src/ops/logger.ts'
+import { createMainApp } from '../../../src/portable.ts'
 import { detectCapabilities } from '../../../src/runtime/capabilities.ts'
 import { swaggerUiAssets } from '../../../src/runtime/file-assets.ts'
 
 function build(assets?: AssetSource) {
-  return createApp({
+  return createMainApp({
     config: resolveConfig({ env: {} }).config,
     logger: createLogger({ level: 'silent' }),
     capabilities: detectCapabilities(),

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
 import { createLogger } from '../../../src/ops/logger.ts'
+import { createUpstream } from '../../../src/proxy/forward.ts'
 import { directPassThrough, passesDirectly, rawTarget } from '../../../src/task-proxy/direct-pass.ts'
+import { createTaskProxyApp } from '../../../src/task-proxy/index.ts'
 import { staticTenants } from '../../../src/task-proxy/tenant-registry.ts'
 
 interface Seen {
@@ -101,7 +102,12 @@ describe('the direct pass-through', () => {
     ['GET', '/api/tasks/queue/sizes?taskType=a,b&x=(y)!*~:@', true],
   ])('%s %s is served directly: %s', (method, path, expected) => {
     const { config } = resolveConfig({ env: { FLOWGATE_TASK_PROXY_PASS_THROUGH: 'all' } })
-    const direct = directPassThrough({ config, logger: createLogger({ level: 'silent' }), record: () => {} })
+    const direct = directPassThrough({
+      config,
+      logger: createLogger({ level: 'silent' }),
+      record: () => {},
+      upstream: upstreamOf(config),
+    })
     expect(direct.accepts(new Request(`http://proxy.test${path}`, { method }))).toBe(expected)
   })
 
@@ -114,7 +120,12 @@ describe('the direct pass-through', () => {
     ['GET', '/api/tasks/1b2c', false],
   ])('with pass_through = "worker", %s %s is served directly: %s', (method, path, expected) => {
     const { config } = resolveConfig({})
-    const direct = directPassThrough({ config, logger: createLogger({ level: 'silent' }), record: () => {} })
+    const direct = directPassThrough({
+      config,
+      logger: createLogger({ level: 'silent' }),
+      record: () => {},
+      upstream: upstreamOf(config),
+    })
     expect(direct.accepts(new Request(`http://proxy.test${path}`, { method }))).toBe(expected)
     expect(direct.passes(method, `http://proxy.test${path}`)).toBe(expected)
   })
@@ -246,3 +257,7 @@ describe('the direct pass-through', () => {
     expect(await metrics()).toContain('route="/api/*",status="499"} 1')
   })
 })
+
+function upstreamOf(config: { conductor: { url: string; timeout_ms: number } }) {
+  return createUpstream({ baseUrl: config.conductor.url, timeoutMs: config.conductor.timeout_ms })
+}

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
 import { createLogger } from '../../../src/ops/logger.ts'
+import { createTaskProxyApp } from '../../../src/task-proxy/index.ts'
 import { staticTenants, type TenantRegistry } from '../../../src/task-proxy/tenant-registry.ts'
 
 interface Poll {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createTaskProxyApp } from '../../../src/app.ts'
 import { resolveConfig } from '../../../src/config/resolve.ts'
 import { createLogger } from '../../../src/ops/logger.ts'
+import { createTaskProxyApp } from '../../../src/task-proxy/index.ts'
 import { staticTenants } from '../../../src/task-proxy/tenant-registry.ts'
 import { workerCall } from '../../../src/task-proxy/worker-routes.ts'
 

@@ -2,11 +2,11 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { createApp } from '../../../../src/app.ts'
 import { resolveConfig } from '../../../../src/config/resolve.ts'
 import type { AppDeps } from '../../../../src/env.ts'
-import { type MountedExec, mountExec } from '../../../../src/node/exec/index.ts'
+import { createExecModule, type MountedExec } from '../../../../src/node/exec/index.ts'
 import { createLogger } from '../../../../src/ops/logger.ts'
+import { createMainApp } from '../../../../src/portable.ts'
 import type { TestApp } from '../../app-harness.ts'
 
 export interface ExecTestApp extends TestApp {
@@ -26,6 +26,8 @@ export function buildExecApp(
     env: {
       FLOWGATE_EXEC_ENABLED: 'true',
       FLOWGATE_EXEC_AUTH: 'none',
+      // The listener's address: exec's auth = "none" needs a loopback one.
+      FLOWGATE_SERVER_HOST: options.host ?? '127.0.0.1',
       ...(root ? { FLOWGATE_EXEC_ROOT: root } : {}),
       ...env,
     },
@@ -37,16 +39,19 @@ export function buildExecApp(
     logger,
     capabilities: { runtime: 'node', childProcess: true, fs: true, webSocketServer: false },
   }
-  const flowgate = createApp(deps)
-  const exec = mountExec(flowgate, deps, {
-    host: options.host ?? '127.0.0.1',
-    env: options.processEnv ?? {},
-    ...(options.now ? { now: options.now } : {}),
-  })
+  let exec: MountedExec | undefined
+  const module = createExecModule(
+    { env: options.processEnv ?? {}, ...(options.now ? { now: options.now } : {}) },
+    (mounted) => {
+      exec = mounted
+    }
+  )
+  const flowgate = createMainApp(deps, [module])
+  if (!exec) throw new Error('exec was not mounted')
   const logs = () => lines.map((line) => JSON.parse(line) as ReturnType<TestApp['logs']>[number])
   return {
     ...flowgate,
-    exec,
+    exec: exec as MountedExec,
     lines,
     logs,
     audits: () => logs().filter((line) => line.msg === 'exec audit'),

@@ -5,11 +5,11 @@
  * socket layer.
  */
 
-import { streamFormat } from '../node/exec/event-stream.ts'
-import type { Logger } from '../ops/logger.ts'
-import { bunIdleTimeout } from '../runtime/bun-settings.ts'
-import { nativeDrain } from '../runtime/native-drain.ts'
-import { type ListenerSettings, listen } from '../runtime/node/listener.ts'
+import { streamFormat } from '../../node/exec/event-stream.ts'
+import type { Logger } from '../../ops/logger.ts'
+import { bunIdleTimeout } from '../bun-settings.ts'
+import { nativeDrain } from '../native-drain.ts'
+import { type ListenerSettings, listen } from './listener.ts'
 
 type Fetch = (request: Request) => Response | Promise<Response>
 

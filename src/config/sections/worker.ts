@@ -1,4 +1,4 @@
-/** @module Settings of the node-only modules still to come: [worker], [plugins], [editor]. */
+/** @module Settings of [worker]: the Camunda 7 script worker (CaPython's CAPYTHON_* names map here). */
 import { z } from 'zod'
 import { httpUrl, millis, setting, stringList } from '../setting.ts'
 
@@ -41,17 +41,5 @@ export const worker = z.strictObject({
   }),
   compat: setting(z.boolean().default(false), {
     description: 'Reproduce CaPython quirks that existing scripts depend on.',
-  }),
-})
-
-export const plugins = z.strictObject({
-  enabled: setting(z.boolean().default(false), {
-    description: 'Serve plugins under /plugins (Node-compatible runtimes).',
-  }),
-})
-
-export const editor = z.strictObject({
-  enabled: setting(z.boolean().default(false), {
-    description: 'Serve the script editor at /editor and language servers at /lsp.',
   }),
 })

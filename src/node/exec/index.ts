@@ -6,13 +6,13 @@
 import type { FlowgateApp } from '../../app.ts'
 import type { AppDeps } from '../../env.ts'
 import type { NodeModule, NodeModuleStop } from '../mount.ts'
+import { chooseSpawnHelper } from '../process/helper-choice.ts'
+import { ProcessRegistry as RunRegistry } from '../process/registry.ts'
 import { execRoutes } from './exec-routes.ts'
 import { Limiter } from './limiter.ts'
 import { OutputBudget } from './output-budget.ts'
 import { rootWarnings } from './root-warnings.ts'
-import { RunRegistry } from './run-registry.ts'
 import { type ExecSettings, resolveExecSettings } from './settings.ts'
-import { chooseSpawnHelper } from './spawn-helper-choice.ts'
 
 export interface MountExecOptions {
   /** `/exec` (default) or `` for the standalone httpexec-compatible server. */

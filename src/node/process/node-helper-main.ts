@@ -1,11 +1,13 @@
 /**
- * @module The spawn helper: a small child process that starts commands for flowgate over IPC.
+ * @module The Node spawn helper: a small child process that starts children for flowgate over IPC.
  * Node's spawn uses fork(), whose cost grows with the size of the forking process; forking from
  * this small process instead of the large server is several times faster (docs/PERFORMANCE.md).
  * It ignores SIGTERM/SIGINT (flowgate decides when runs end) and, when flowgate goes away, kills
- * every group it started, and those flowgate started itself and asked it to watch, then exits. Run only by helper-spawner.ts.
+ * every group it started, and those flowgate started itself and asked it to watch, then exits.
+ * Run only by node-helper.ts.
  */
-import { directSpawner, type SpawnControl, type SpawnRequest, signalGroup } from './spawner.ts'
+import { signalGroup } from './group.ts'
+import { directSpawner, type SpawnControl, type SpawnRequest } from './spawner.ts'
 
 export type HelperRequest =
   | ({ t: 'run'; id: number } & SpawnRequest)

@@ -10,7 +10,6 @@ import { constants } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { failRunsOf, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
-import type { HelperSpawner } from './helper-spawner.ts'
 import {
   type ControlRequest,
   EventParser,
@@ -18,9 +17,10 @@ import {
   encodeRun,
   type HelperEvent,
 } from './native-frames.ts'
+import type { HelperSpawner } from './node-helper.ts'
 import type { Spawner } from './spawner.ts'
 
-/** The checkout: three levels above src/node/exec, four above its compiled copy in dist/js. */
+/** The checkout: three levels above src/node/process, four above its compiled copy in dist/js. */
 const ROOT = new URL(extname(import.meta.url) === '.js' ? '../../../../' : '../../../', import.meta.url)
 
 /** Where `npm install` (scripts/build-native.ts) puts the helper. */
@@ -44,7 +44,7 @@ export function nativeHelperProblem(path = NATIVE_HELPER): string | undefined {
 }
 
 /** Throws when the helper binary is missing or stale (nativeHelperProblem). */
-export function createNativeSpawner(path = NATIVE_HELPER): HelperSpawner {
+export function createNativeHelper(path = NATIVE_HELPER): HelperSpawner {
   const problem = nativeHelperProblem(path)
   if (problem) throw new Error(problem)
   let helper: ChildProcess | undefined

@@ -8,10 +8,10 @@ import {
   encodeRun,
   type HelperEvent,
   MAX_REQUEST_FRAME,
-} from '../../../../src/node/exec/native-frames.ts'
-import { NATIVE_HELPER } from '../../../../src/node/exec/native-spawner.ts'
-import type { SpawnRequest } from '../../../../src/node/exec/spawner.ts'
-import { createFixtureRoot, type FixtureRoot, groupEnded, running } from './fixture-root.ts'
+} from '../../../../src/node/process/native-frames.ts'
+import { NATIVE_HELPER } from '../../../../src/node/process/native-helper.ts'
+import type { SpawnRequest } from '../../../../src/node/process/spawner.ts'
+import { createFixtureRoot, type FixtureRoot, groupEnded, running } from '../exec/fixture-root.ts'
 
 let fixture: FixtureRoot
 beforeAll(() => {

@@ -1,10 +1,11 @@
 /**
- * @module What both spawn helpers' clients (helper-spawner.ts for the Node helper,
- * native-spawner.ts for the native one) do alike: fail the runs of a helper that died, and spawn
+ * @module What both spawn helpers' clients (node-helper.ts for the Node helper,
+ * native-helper.ts for the native one) do alike: fail the runs of a helper that died, and spawn
  * streaming runs directly while the helper watches their process groups.
  */
 import type { ChildProcess } from 'node:child_process'
-import { directSpawner, type SpawnEvents, type Spawner, signalGroup } from './spawner.ts'
+import { signalGroup } from './group.ts'
+import { directSpawner, type SpawnEvents, type Spawner } from './spawner.ts'
 
 export interface HelperRun {
   events: SpawnEvents

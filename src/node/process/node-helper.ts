@@ -1,17 +1,17 @@
 /**
- * @module A Spawner that starts commands through the spawn helper process (spawn-helper.ts), started
- * on first use and again if it dies. Kills stay direct: the caller signals the command's process
+ * @module A Spawner that starts children through the Node spawn helper process
+ * (node-helper-main.ts), started on first use and again if it dies. Kills stay direct: the caller signals the command's process
  * group by pid, which works from any process of the same user.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { failRunsOf, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
-import type { HelperEvent, HelperRequest } from './spawn-helper.ts'
+import type { HelperEvent, HelperRequest } from './node-helper-main.ts'
 import type { Spawner } from './spawner.ts'
 
-// spawn-helper.ts beside this file, or spawn-helper.js when running compiled from dist/js.
-const HELPER = fileURLToPath(new URL(`./spawn-helper${extname(import.meta.url)}`, import.meta.url))
+// node-helper-main.ts beside this file, or node-helper-main.js when running compiled from dist/js.
+const HELPER = fileURLToPath(new URL(`./node-helper-main${extname(import.meta.url)}`, import.meta.url))
 
 export interface HelperSpawner {
   spawner: Spawner
@@ -26,7 +26,7 @@ export interface HelperSpawner {
   stop(): Promise<void>
 }
 
-export function createHelperSpawner(): HelperSpawner {
+export function createNodeHelper(): HelperSpawner {
   let helper: ChildProcess | undefined
   let nextId = 1
   const runs = new Map<number, HelperRun>()

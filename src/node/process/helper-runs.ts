@@ -1,16 +1,43 @@
 /**
  * @module What both spawn helpers' clients (node-helper.ts for the Node helper,
- * native-helper.ts for the native one) do alike: fail the runs of a helper that died, and spawn
- * streaming runs directly while the helper watches their process groups.
+ * native-helper.ts for the native one) do alike: deliver a helper's events to its runs, fail the
+ * runs of a helper that died, and spawn streaming runs directly while the helper watches their
+ * process groups.
  */
 import type { ChildProcess } from 'node:child_process'
 import { signalGroup } from './group.ts'
+import type { HelperEvent } from './helper-events.ts'
 import { directSpawner, type SpawnEvents, type Spawner } from './spawner.ts'
 
 export interface HelperRun {
   events: SpawnEvents
   helper: ChildProcess
   pid?: number
+}
+
+/** Hands one helper event to the run it belongs to; a run is forgotten once it closed or failed. */
+export function deliver(runs: Map<number, HelperRun>, event: HelperEvent): void {
+  const run = runs.get(event.id)
+  if (!run) return
+  if (event.type === 'spawn') {
+    run.pid = event.pid
+    run.events.onSpawn(event.pid)
+  } else if (event.type === 'data') {
+    const { chunk } = event
+    // The native parser hands over Buffers; IPC a Uint8Array, viewed as a Buffer without a copy.
+    const buffer = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    run.events.onData(event.stream, buffer)
+  } else if (event.type === 'text') {
+    run.events.onText?.(event.stream, event.escaped, event.bytesRead, event.frameLength)
+  } else if (event.type === 'close') {
+    runs.delete(event.id)
+    run.events.onClose(event.code, event.signal)
+  } else if (event.type === 'error') {
+    runs.delete(event.id)
+    run.events.onError(Object.assign(new Error(event.message), { code: event.code }))
+  }
 }
 
 /** A helper that dies takes no command with it: its runs' groups are killed and the runs fail. */

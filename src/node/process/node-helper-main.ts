@@ -7,22 +7,17 @@
  * Run only by node-helper.ts.
  */
 import { signalGroup } from './group.ts'
+import type { HelperEvent } from './helper-events.ts'
 import { directSpawner, type SpawnControl, type SpawnRequest } from './spawner.ts'
 
 export type HelperRequest =
-  | ({ t: 'run'; id: number } & SpawnRequest)
-  | { t: 'pause'; id: number }
-  | { t: 'resume'; id: number }
-  | { t: 'discard'; id: number }
-  /** A group flowgate started itself (streaming): killed too if flowgate goes away. */
-  | { t: 'watch'; pid: number }
-  | { t: 'unwatch'; pid: number }
-
-export type HelperEvent =
-  | { t: 'spawn'; id: number; pid: number }
-  | { t: 'error'; id: number; message: string; code?: string }
-  | { t: 'data'; id: number; stream: 'stdout' | 'stderr'; chunk: Uint8Array }
-  | { t: 'close'; id: number; code: number | null; signal: NodeJS.Signals | null }
+  | ({ type: 'run'; id: number } & SpawnRequest)
+  | { type: 'pause'; id: number }
+  | { type: 'resume'; id: number }
+  | { type: 'discard'; id: number }
+  /** A group flowgate started itself (streaming, long-lived children): killed too if flowgate goes away. */
+  | { type: 'watch'; pid: number }
+  | { type: 'unwatch'; pid: number }
 
 const runs = new Map<number, { control: SpawnControl; pid?: number }>()
 const watched = new Set<number>()
@@ -31,23 +26,23 @@ function send(event: HelperEvent): void {
   if (process.connected) process.send?.(event)
 }
 
-function start(request: HelperRequest & { t: 'run' }): void {
+function start(request: HelperRequest & { type: 'run' }): void {
   const { id } = request
   const run: { control: SpawnControl; pid?: number } = {
     control: directSpawner(request, {
       onSpawn: (pid) => {
         run.pid = pid
-        send({ t: 'spawn', id, pid })
+        send({ type: 'spawn', id, pid })
       },
       onError: (error) => {
         runs.delete(id)
         const code = (error as NodeJS.ErrnoException).code
-        send({ t: 'error', id, message: error.message, ...(code ? { code } : {}) })
+        send({ type: 'error', id, message: error.message, ...(code ? { code } : {}) })
       },
-      onData: (stream, chunk) => send({ t: 'data', id, stream, chunk }),
+      onData: (stream, chunk) => send({ type: 'data', id, stream, chunk }),
       onClose: (code, signal) => {
         runs.delete(id)
-        send({ t: 'close', id, code, signal })
+        send({ type: 'close', id, code, signal })
       },
     }),
   }
@@ -58,12 +53,12 @@ if (process.send) {
   process.on('SIGTERM', () => {})
   process.on('SIGINT', () => {})
   process.on('message', (message: HelperRequest) => {
-    if (message.t === 'run') start(message)
-    else if (message.t === 'pause') runs.get(message.id)?.control.pause()
-    else if (message.t === 'resume') runs.get(message.id)?.control.resume()
-    else if (message.t === 'discard') runs.get(message.id)?.control.discard()
-    else if (message.t === 'watch') watched.add(message.pid)
-    else if (message.t === 'unwatch') watched.delete(message.pid)
+    if (message.type === 'run') start(message)
+    else if (message.type === 'pause') runs.get(message.id)?.control.pause()
+    else if (message.type === 'resume') runs.get(message.id)?.control.resume()
+    else if (message.type === 'discard') runs.get(message.id)?.control.discard()
+    else if (message.type === 'watch') watched.add(message.pid)
+    else if (message.type === 'unwatch') watched.delete(message.pid)
   })
   process.on('disconnect', () => {
     for (const run of runs.values()) signalGroup(run.pid, 'SIGKILL')

@@ -6,8 +6,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { failRunsOf, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
-import type { HelperEvent, HelperRequest } from './node-helper-main.ts'
+import type { HelperEvent } from './helper-events.ts'
+import { deliver, failRunsOf, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
+import type { HelperRequest } from './node-helper-main.ts'
 import type { Spawner } from './spawner.ts'
 
 // node-helper-main.ts beside this file, or node-helper-main.js when running compiled from dist/js.
@@ -39,23 +40,7 @@ export function createNodeHelper(): HelperSpawner {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     })
-    child.on('message', (event: HelperEvent) => {
-      const run = runs.get(event.id)
-      if (!run) return
-      if (event.t === 'spawn') {
-        run.pid = event.pid
-        run.events.onSpawn(event.pid)
-      } else if (event.t === 'data') {
-        const { chunk } = event
-        run.events.onData(event.stream, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-      } else if (event.t === 'close') {
-        runs.delete(event.id)
-        run.events.onClose(event.code, event.signal)
-      } else {
-        runs.delete(event.id)
-        run.events.onError(Object.assign(new Error(event.message), { code: event.code }))
-      }
-    })
+    child.on('message', (event: HelperEvent) => deliver(runs, event))
     // A helper that dies takes no command with it: their groups are killed and the runs fail.
     const failRuns = () => {
       if (helper === child) helper = undefined
@@ -65,7 +50,7 @@ export function createNodeHelper(): HelperSpawner {
     // Could not start, or a send on a closed channel: either way its runs are over.
     child.on('error', failRuns)
     helper = child
-    for (const pid of watched) child.send({ t: 'watch', pid } satisfies HelperRequest)
+    for (const pid of watched) child.send({ type: 'watch', pid } satisfies HelperRequest)
     return child
   }
 
@@ -76,8 +61,8 @@ export function createNodeHelper(): HelperSpawner {
 
   const watchedDirect = watchedDirectSpawner(watched, (what, pid) => {
     // Watching (re)starts the helper; an unwatch needs none if it is gone.
-    if (what === 'watch') tell({ t: 'watch', pid })
-    else if (helper?.connected) helper.send({ t: 'unwatch', pid } satisfies HelperRequest)
+    if (what === 'watch') tell({ type: 'watch', pid })
+    else if (helper?.connected) helper.send({ type: 'unwatch', pid } satisfies HelperRequest)
   })
 
   const spawner: Spawner = (request, events) => {
@@ -88,7 +73,7 @@ export function createNodeHelper(): HelperSpawner {
       if (child.connected) child.send(message)
     }
     send({
-      t: 'run',
+      type: 'run',
       id,
       file: request.file,
       argv0: request.argv0,
@@ -102,9 +87,9 @@ export function createNodeHelper(): HelperSpawner {
       gid: request.gid,
     })
     return {
-      pause: () => send({ t: 'pause', id }),
-      resume: () => send({ t: 'resume', id }),
-      discard: () => send({ t: 'discard', id }),
+      pause: () => send({ type: 'pause', id }),
+      resume: () => send({ type: 'resume', id }),
+      discard: () => send({ type: 'discard', id }),
     }
   }
 

@@ -5,7 +5,7 @@
  * kill only the direct child.
  */
 import { constants } from 'node:os'
-import { signalGroup } from '../process/group.ts'
+import { terminateGroup } from '../process/group.ts'
 import { directSpawner, type Spawner, type SpawnRequest, type StreamName } from '../process/spawner.ts'
 import type { Encoding } from './encodings.ts'
 import type { OutputCopies } from './output-blocks.ts'
@@ -105,14 +105,11 @@ export function runCommand(options: RunOptions): RunningCommand {
     }
     if (killing || exited) return
     killing = true
-    signalGroup(pid, 'SIGTERM')
-    killTimer = setTimeout(() => {
-      signalGroup(pid, 'SIGKILL')
+    killTimer = terminateGroup(pid, options.killGraceMs, () => {
       // A paused pipe is never read to its end, so the run would never close: a reader that
       // stalls past the timeout (or shutdown) loses the output it was not reading.
       if (paused) control?.discard()
-    }, options.killGraceMs)
-    killTimer.unref()
+    })
   }
   let client: AbortSignal | undefined
   let clientLeft = false

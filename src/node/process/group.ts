@@ -12,3 +12,17 @@ export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): vo
     // The group is already gone.
   }
 }
+
+/**
+ * Ends a group: SIGTERM now, SIGKILL after `graceMs` for what is left (then `afterKill`). Returns the
+ * timer, to clear once the group has ended. Unreferenced: a pending SIGKILL never keeps flowgate up.
+ */
+export function terminateGroup(pid: number, graceMs: number, afterKill?: () => void): NodeJS.Timeout {
+  signalGroup(pid, 'SIGTERM')
+  const timer = setTimeout(() => {
+    signalGroup(pid, 'SIGKILL')
+    afterKill?.()
+  }, graceMs)
+  timer.unref()
+  return timer
+}

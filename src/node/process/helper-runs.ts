@@ -50,27 +50,47 @@ export function failRunsOf(runs: Map<number, HelperRun>, child: ChildProcess): v
   }
 }
 
+/** Has a spawn helper watch a group flowgate started itself: killed too if flowgate goes away. */
+export interface GroupWatcher {
+  watch(pid: number): void
+  unwatch(pid: number): void
+}
+
 /**
- * Spawns from flowgate itself, adding each group to `watched` (and telling the helper) while it
- * runs: if flowgate dies, even by SIGKILL, the helper kills the group.
+ * A GroupWatcher over a helper's `watched` set, which a (re)started helper is told again; `tell`
+ * passes one watch or unwatch on to the helper.
  */
-export function watchedDirectSpawner(
+export function groupWatcher(
   watched: Set<number>,
   tell: (what: 'watch' | 'unwatch', pid: number) => void
-): Spawner {
+): GroupWatcher {
+  return {
+    watch: (pid) => {
+      watched.add(pid)
+      tell('watch', pid)
+    },
+    unwatch: (pid) => {
+      if (watched.delete(pid)) tell('unwatch', pid)
+    },
+  }
+}
+
+/**
+ * Spawns from flowgate itself while the helper watches each group: if flowgate dies, even by
+ * SIGKILL, the helper kills the group.
+ */
+export function watchedDirectSpawner(watcher: GroupWatcher): Spawner {
   return (request, events) => {
     let pid: number | undefined
     const unwatch = () => {
-      if (pid === undefined || !watched.delete(pid)) return
-      tell('unwatch', pid)
+      if (pid !== undefined) watcher.unwatch(pid)
     }
     return directSpawner(request, {
       ...events,
       // At once, not at onSpawn: a flowgate killed in between would leave the group unwatched.
       onStarted: (started) => {
         pid = started
-        watched.add(started)
-        tell('watch', started)
+        watcher.watch(started)
         events.onStarted?.(started)
       },
       onError: (error) => {

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { deliver, failRunsOf, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
+import { deliver, failRunsOf, groupWatcher, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
 import { type ControlRequest, EventParser, encodeControl, encodeRun } from './native-frames.ts'
 import type { HelperSpawner } from './node-helper.ts'
 import type { Spawner } from './spawner.ts'
@@ -106,7 +106,7 @@ export function createNativeHelper(path = NATIVE_HELPER): HelperSpawner {
     return { pause: control('pause'), resume: control('resume'), discard: control('discard') }
   }
 
-  const watchedDirect = watchedDirectSpawner(watched, (what, pid) => {
+  const watcher = groupWatcher(watched, (what, pid) => {
     // Watching (re)starts the helper; an unwatch needs none if it is gone.
     if (what === 'watch') write(ensure(), encodeControl('watch', pid))
     else if (helper) write(helper, encodeControl('unwatch', pid))
@@ -123,5 +123,5 @@ export function createNativeHelper(path = NATIVE_HELPER): HelperSpawner {
     child.stdin?.end()
     await exited
   }
-  return { spawner, watchedDirect, start: () => void ensure(), stop }
+  return { spawner, watchedDirect: watchedDirectSpawner(watcher), watcher, start: () => void ensure(), stop }
 }

@@ -7,7 +7,14 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { HelperEvent } from './helper-events.ts'
-import { deliver, failRunsOf, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
+import {
+  deliver,
+  failRunsOf,
+  type GroupWatcher,
+  groupWatcher,
+  type HelperRun,
+  watchedDirectSpawner,
+} from './helper-runs.ts'
 import type { HelperRequest } from './node-helper-main.ts'
 import type { Spawner } from './spawner.ts'
 
@@ -21,6 +28,11 @@ export interface HelperSpawner {
    * has the helper watch the group: if flowgate dies, even by SIGKILL, the helper kills it.
    */
   watchedDirect: Spawner
+  /**
+   * Has the helper watch a group flowgate started itself (long-lived children, child.ts): if
+   * flowgate dies, even by SIGKILL, the helper kills it. Watching (re)starts the helper.
+   */
+  watcher: GroupWatcher
   /** Starts the helper now rather than on first use, so it already watches the first stream. */
   start(): void
   /** Ends the helper (after runs are over). */
@@ -59,7 +71,7 @@ export function createNodeHelper(): HelperSpawner {
     if (child.connected) child.send(message)
   }
 
-  const watchedDirect = watchedDirectSpawner(watched, (what, pid) => {
+  const watcher = groupWatcher(watched, (what, pid) => {
     // Watching (re)starts the helper; an unwatch needs none if it is gone.
     if (what === 'watch') tell({ type: 'watch', pid })
     else if (helper?.connected) helper.send({ type: 'unwatch', pid } satisfies HelperRequest)
@@ -100,5 +112,5 @@ export function createNodeHelper(): HelperSpawner {
     child.disconnect()
     await exited
   }
-  return { spawner, watchedDirect, start: () => void ensure(), stop }
+  return { spawner, watchedDirect: watchedDirectSpawner(watcher), watcher, start: () => void ensure(), stop }
 }

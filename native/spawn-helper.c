@@ -1,9 +1,9 @@
 /*
  * flowgate's native spawn helper: one small long-lived process that starts commands for the
  * server, so the large Node process never forks (fork cost grows with its resident size; see
- * docs/PERFORMANCE.md). Driven only by src/node/exec/native-spawner.ts over stdin/stdout.
+ * docs/PERFORMANCE.md). Driven only by src/node/process/native-helper.ts over stdin/stdout.
  *
- * Framing (both directions, little endian; keep in sync with src/node/exec/native-frames.ts):
+ * Framing (both directions, little endian; keep in sync with src/node/process/native-frames.ts):
  *   frame   = u32 length | u8 type | u32 id | payload      (length counts type + id + payload)
  *   string  = u32 length | bytes                            (no NUL inside: execve cannot take it)
  * Requests (flowgate -> helper):

@@ -1,6 +1,6 @@
 /**
- * @module The child's environment: a minimal base (fixed PATH and LANG, configured pass-through
- * names) plus the request's variables, which may not change how programs load or run. The deny
+ * @module The command's environment: the kernel's clean base (process/clean-env.ts) plus the
+ * request's variables, which may not change how programs load or run. The deny
  * list follows sudo's env_reset/env_check families (reference §6.4).
  */
 
@@ -105,27 +105,6 @@ export function deniedReason(name: string, value: string): string | undefined {
   // Bash imports "() {"-valued variables as functions (Shellshock, CVE-2014-6271).
   if (value.startsWith('() {') || value.startsWith('(){')) return 'function definitions are not allowed'
   return undefined
-}
-
-export interface ChildEnvOptions {
-  /** PATH the child always gets. */
-  path: string
-  /** LANG the child always gets. */
-  lang: string
-  /** Names copied from flowgate's own environment when present. */
-  passthrough: readonly string[]
-  /** flowgate's own environment (the only read of it, by configured name). */
-  source: Readonly<Record<string, string | undefined>>
-}
-
-/** The base every child gets; computed once at start-up. */
-export function baseEnvironment(options: ChildEnvOptions): Record<string, string> {
-  const env: Record<string, string> = { PATH: options.path, LANG: options.lang }
-  for (const name of options.passthrough) {
-    const value = options.source[name]
-    if (value !== undefined) env[name] = value
-  }
-  return env
 }
 
 /** The base overlaid with already validated request variables (the request wins, as in httpexec). */

@@ -7,12 +7,14 @@ import type { AppEnv } from '../../env.ts'
 import { AppError } from '../../errors.ts'
 import { CLIENT_CLOSED } from '../../middleware/errors.ts'
 import { type OpenApiRegistry, problemResponse } from '../../ops/openapi.ts'
+import type { ProcessRegistry } from '../process/registry.ts'
+import type { Spawner } from '../process/spawner.ts'
+import { nodeOutgoing } from '../shared/node-bindings.ts'
 import { type AuditRecord, audit } from './audit.ts'
 import { authenticate, authorize, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './auth.ts'
 import { childEnvironment } from './environment.ts'
 import { EventStream, STREAM_CONTENT_TYPES, streamFormat } from './event-stream.ts'
 import type { Limiter } from './limiter.ts'
-import { nodeOutgoing } from './node-bindings.ts'
 import { canSendDirectly, sendPieces } from './node-reply.ts'
 import { BlockPool, OutputCopies } from './output-blocks.ts'
 import type { OutputBudget } from './output-budget.ts'
@@ -24,9 +26,7 @@ import { execRequestSchema } from './request-schema.ts'
 import { resolveCommand, stripLeadingSlashes } from './resolve-command.ts'
 import { replyBody, resultBodySchema, resultPieces } from './result-body.ts'
 import { type RunResult, runCommand } from './run-command.ts'
-import type { RunRegistry } from './run-registry.ts'
 import type { ExecSettings } from './settings.ts'
-import type { Spawner } from './spawner.ts'
 
 export interface ExecRoutesOptions {
   settings: ExecSettings
@@ -34,7 +34,7 @@ export interface ExecRoutesOptions {
   /** exec.max_buffered_bytes, shared by all buffered runs. */
   budget: OutputBudget
   /** Runs in flight: shutdown kills their groups and waits for them. */
-  runs: RunRegistry
+  runs: ProcessRegistry
   openapi: OpenApiRegistry
   /** `/exec` on the main listener, `` for `flowgate exec serve`. */
   prefix: string

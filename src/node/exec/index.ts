@@ -10,13 +10,13 @@ import type { TokenVerifier } from '../../identity/jwt-verifier.ts'
 import type { Logger } from '../../ops/logger.ts'
 import type { OpenApiRegistry } from '../../ops/openapi.ts'
 import type { FlowgateModule } from '../module.ts'
+import { chooseSpawnHelper } from '../process/helper-choice.ts'
+import { ProcessRegistry } from '../process/registry.ts'
 import { execRoutes } from './exec-routes.ts'
 import { Limiter } from './limiter.ts'
 import { OutputBudget } from './output-budget.ts'
 import { rootWarnings } from './root-warnings.ts'
-import { RunRegistry } from './run-registry.ts'
 import { type ExecSettings, resolveExecSettings } from './settings.ts'
-import { chooseSpawnHelper } from './spawn-helper-choice.ts'
 
 export type ExecModuleOptions = Readonly<Pick<Config, 'exec' | 'auth' | 'server'>>
 
@@ -65,7 +65,7 @@ export function mountExec(parts: ExecParts, options: MountExecOptions = {}): Mou
       }
     )
   }
-  const runs = new RunRegistry()
+  const runs = new ProcessRegistry()
   const limiter = new Limiter(settings)
   const budget = new OutputBudget(settings.maxBufferedBytes)
   const choice = chooseSpawnHelper(parts.options.exec.spawn_helper, parts.capabilities.runtime)

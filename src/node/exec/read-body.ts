@@ -10,7 +10,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../env.ts'
 import { AppError } from '../../errors.ts'
-import { nodeIncoming } from './node-bindings.ts'
+import { nodeIncoming } from '../shared/node-bindings.ts'
 
 /**
  * The client went away before its whole body arrived (the connection closed or reset mid-body):

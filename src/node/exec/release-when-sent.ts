@@ -2,7 +2,7 @@
  * @module When a reply has been sent, for what must be held until then (a buffered run's share of
  * exec.max_buffered_bytes: a client that does not read keeps its reply in memory).
  */
-import { nodeIncoming, nodeOutgoing } from './node-bindings.ts'
+import { nodeIncoming, nodeOutgoing } from '../shared/node-bindings.ts'
 
 /**
  * Calls `release` once the reply has left (or the connection is gone): with @hono/node-server the

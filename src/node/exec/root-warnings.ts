@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import type { RunAs } from './run-as.ts'
+import type { RunAs } from '../process/run-as.ts'
 import { type ExecSettings, fileId } from './settings.ts'
 
 const INTERPRETERS =

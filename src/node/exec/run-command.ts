@@ -1,17 +1,17 @@
 /**
  * @module Runs one command through a Spawner (own process group, no shell), counting output as it
  * arrives. The whole group is killed (SIGTERM, then SIGKILL after a grace period) on timeout,
- * output cap, the client leaving, and shutdown (run-registry.ts); Node's own `timeout` option would
+ * output cap, the client leaving, and shutdown (process/registry.ts); Node's own `timeout` option would
  * kill only the direct child.
  */
 import { constants } from 'node:os'
+import { terminateGroup } from '../process/group.ts'
+import { directSpawner, type Spawner, type SpawnRequest, type StreamName } from '../process/spawner.ts'
 import type { Encoding } from './encodings.ts'
 import type { OutputCopies } from './output-blocks.ts'
 import { type BudgetShare, replyLength } from './output-budget.ts'
-import { directSpawner, type Spawner, type SpawnRequest, type StreamName, signalGroup } from './spawner.ts'
 
 export type { StreamName }
-export { signalGroup }
 
 export interface RunOptions extends SpawnRequest {
   timeoutMs: number
@@ -105,14 +105,11 @@ export function runCommand(options: RunOptions): RunningCommand {
     }
     if (killing || exited) return
     killing = true
-    signalGroup(pid, 'SIGTERM')
-    killTimer = setTimeout(() => {
-      signalGroup(pid, 'SIGKILL')
+    killTimer = terminateGroup(pid, options.killGraceMs, () => {
       // A paused pipe is never read to its end, so the run would never close: a reader that
       // stalls past the timeout (or shutdown) loses the output it was not reading.
       if (paused) control?.discard()
-    }, options.killGraceMs)
-    killTimer.unref()
+    })
   }
   let client: AbortSignal | undefined
   let clientLeft = false

@@ -8,10 +8,10 @@ import { isAbsolute, resolve } from 'node:path'
 import type { Config } from '../../config/schema.ts'
 import { ConfigError } from '../../config/sources.ts'
 import type { TokenVerifier } from '../../identity/jwt-verifier.ts'
+import { cleanEnv } from '../process/clean-env.ts'
+import { type RunAs, resolveRunAs } from '../process/run-as.ts'
 import { type HmacCredential, parseHmacKeys, parseTokens, type TokenCredential } from './credentials.ts'
-import { baseEnvironment } from './environment.ts'
 import { readHttpexecFile } from './httpexec-file.ts'
-import { type RunAs, resolveRunAs } from './run-as.ts'
 
 export interface AllowedCommand {
   path: string
@@ -133,7 +133,7 @@ export function resolveExecSettings(input: ExecSettingsInput): ExecSettings {
     commands,
     workdir,
     baseEnv: Object.freeze(
-      baseEnvironment({
+      cleanEnv({
         path: exec.path,
         lang: exec.lang,
         passthrough: exec.env_passthrough,

@@ -1,11 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createHelperSpawner } from '../../../../src/node/exec/helper-spawner.ts'
-import { createNativeSpawner } from '../../../../src/node/exec/native-spawner.ts'
-import { runCommand } from '../../../../src/node/exec/run-command.ts'
-import { directSpawner, type Spawner } from '../../../../src/node/exec/spawner.ts'
 import { problemOf } from '../../app-harness.ts'
+import { helperPids } from '../process/helper-pids.ts'
 import { buildExecApp, type ExecTestApp } from './exec-app.ts'
 import { createFixtureRoot, type FixtureRoot, groupEnded, readPids, running } from './fixture-root.ts'
 
@@ -17,25 +13,6 @@ beforeAll(() => {
   fixture = createFixtureRoot()
 })
 afterAll(() => fixture.remove())
-
-/** Pids of this process's children running a spawn helper (the Node one or the native one). */
-function helperPids(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-        return (
-          ppid === process.pid &&
-          /spawn-helper\.ts|flowgate-spawn-helper/.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))
-        )
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
-}
 
 describe.each([
   ['through the native spawn helper', 'native'],
@@ -152,107 +129,5 @@ describe('a streamed run through the native helper when the helper dies', () => 
       expect.objectContaining({ status: 200, mode: 'ndjson', code: 'FG_ERR_INTERNAL' }),
     ])
     await t.exec.stop()
-  })
-})
-
-describe('a spawn that Node refuses synchronously (E2BIG for one argument over 128 KiB)', () => {
-  const start = (spawner: Spawner, args: string[]) =>
-    runCommand({
-      file: join(fixture.root, 'exit42'),
-      argv0: 'exit42',
-      args,
-      env: {},
-      cwd: fixture.root,
-      stdin: undefined,
-      capture: { stdout: false, stderr: false },
-      timeoutMs: 5000,
-      killGraceMs: 200,
-      maxOutputBytes: 1024,
-      spawner,
-    })
-
-  it('fails the run instead of leaving it never started (directly)', async () => {
-    const run = start(directSpawner, ['x'.repeat(200_000)])
-    await expect(run.started).rejects.toMatchObject({ code: 'E2BIG' })
-    await expect(run.done).rejects.toMatchObject({ code: 'E2BIG' })
-  })
-
-  it.each([
-    ['native', createNativeSpawner],
-    ['Node', createHelperSpawner],
-  ])('fails the run and keeps the %s spawn helper (and its other runs) alive', async (_name, create) => {
-    const helper = create()
-    const first = await start(helper.spawner, []).done
-    const before = helperPids()
-    const refused = start(helper.spawner, ['x'.repeat(200_000)])
-    await expect(refused.started).rejects.toMatchObject({ code: 'E2BIG' })
-    await expect(refused.done).rejects.toMatchObject({ code: 'E2BIG' })
-    expect(helperPids()).toEqual(before)
-    expect((await start(helper.spawner, []).done).returnCode).toBe(first.returnCode)
-    await helper.stop()
-  })
-})
-
-describe.each([
-  ['directly', () => ({ spawner: directSpawner, stop: async () => {} })],
-  ['through the native spawn helper', createNativeSpawner],
-  [
-    'through the Node spawn helper (streams spawn directly, watched)',
-    () => {
-      const helper = createHelperSpawner()
-      return { spawner: helper.watchedDirect, stop: helper.stop }
-    },
-  ],
-])('a streamed run paused for a stalled reader, %s', (_name, create) => {
-  /** `cat /dev/zero`, paused at its first chunk as a body that is full pauses it. */
-  const pausedRun = async (spawner: Spawner, timeoutMs: number) => {
-    let first: () => void = () => {}
-    const chunk = new Promise<void>((resolve) => {
-      first = resolve
-    })
-    const run = runCommand({
-      file: join(fixture.root, 'endless'),
-      argv0: 'endless',
-      args: [],
-      env: {},
-      cwd: fixture.root,
-      stdin: undefined,
-      capture: { stdout: true, stderr: false },
-      timeoutMs,
-      killGraceMs: 100,
-      maxOutputBytes: undefined,
-      onChunk: () => {
-        run.pause()
-        first()
-      },
-      spawner,
-    })
-    await chunk
-    return run
-  }
-
-  it('ends when its reader leaves (abandon), though its output was never read to the end', async () => {
-    const helper = create()
-    const run = await pausedRun(helper.spawner, 60_000)
-    run.abandon()
-    const result = await run.done
-    expect(result.signal ?? result.returnCode).toBeTruthy()
-    expect(run.clientLeft()).toBe(true)
-    await helper.stop()
-  })
-
-  it('ends at its timeout while the reader stays stalled', async () => {
-    const helper = create()
-    const run = await pausedRun(helper.spawner, 300)
-    expect((await run.done).timedOut).toBe(true)
-    await helper.stop()
-  })
-
-  it('ends when shutdown kills it while the reader stays stalled', async () => {
-    const helper = create()
-    const run = await pausedRun(helper.spawner, 60_000)
-    run.kill()
-    expect((await run.done).timedOut).toBe(false)
-    await helper.stop()
   })
 })

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../../../src/config/resolve.ts'
-import { nativeHelperProblem } from '../../../../src/node/exec/native-spawner.ts'
-import { chooseSpawnHelper } from '../../../../src/node/exec/spawn-helper-choice.ts'
+import { chooseSpawnHelper } from '../../../../src/node/process/helper-choice.ts'
+import { nativeHelperProblem } from '../../../../src/node/process/native-helper.ts'
 
 const mode = (value: string) =>
   resolveConfig({ env: { FLOWGATE_EXEC_SPAWN_HELPER: value } }).config.exec.spawn_helper

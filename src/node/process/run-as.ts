@@ -1,5 +1,5 @@
 /**
- * @module Resolves `exec.run_as` ("user", "user:group", "uid", "uid:gid") to numeric ids once at
+ * @module Resolves a `run_as` setting ("user", "user:group", "uid", "uid:gid") to numeric ids once at
  * start-up, from /etc/passwd and /etc/group, and refuses what could not work: an unknown user or
  * group, or another user while flowgate is not root (setuid would fail on every run).
  */
@@ -18,14 +18,11 @@ export interface RunAsInput {
   /** flowgate's own ids (process.getuid/getgid by default). */
   uid?: number
   gid?: number
+  /** The setting named in errors. */
+  setting?: string
 }
 
-const SOURCE = 'exec.run_as'
 const NUMERIC = /^\d+$/
-
-const fail = (message: string): never => {
-  throw new ConfigError([{ source: SOURCE, message }])
-}
 
 /** name → [id, primary gid]: the first fields of passwd(5) / group(5) lines. */
 function table(text: string): Map<string, { id: number; gid: number }> {
@@ -47,6 +44,10 @@ function readTable(path: string): string {
 }
 
 export function resolveRunAs(spec: string, input: RunAsInput = {}): RunAs {
+  const setting = input.setting ?? 'exec.run_as'
+  const fail = (message: string): never => {
+    throw new ConfigError([{ source: setting, message }])
+  }
   const [userPart = '', groupPart] = spec.split(':')
   const users = table(input.passwd ?? readTable('/etc/passwd'))
   const byUid = [...users.values()].find((entry) => NUMERIC.test(userPart) && entry.id === Number(userPart))

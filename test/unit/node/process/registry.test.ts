@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCommand } from '../../../../src/node/exec/run-command.ts'
-import { RunRegistry } from '../../../../src/node/exec/run-registry.ts'
-import { createFixtureRoot, type FixtureRoot, groupEnded, readPids, running } from './fixture-root.ts'
+import { ProcessRegistry } from '../../../../src/node/process/registry.ts'
+import { createFixtureRoot, type FixtureRoot, groupEnded, readPids, running } from '../exec/fixture-root.ts'
 
 let fixture: FixtureRoot
 beforeAll(() => {
@@ -26,7 +26,7 @@ const sleeper = (seconds: string, script = 'sleeper', env: Record<string, string
 
 describe('the runs in flight', () => {
   it('forgets a run once it ends', async () => {
-    const runs = new RunRegistry()
+    const runs = new ProcessRegistry()
     const run = sleeper('0')
     runs.track(run)
     expect(runs.size).toBe(1)
@@ -36,7 +36,7 @@ describe('the runs in flight', () => {
   })
 
   it('kills every group on close and resolves only once all have ended', async () => {
-    const runs = new RunRegistry()
+    const runs = new ProcessRegistry()
     const pidfile = join(fixture.base, 'registry-pids')
     // `spawner` leaves a second sleep in its group: the whole group must go.
     const started = [sleeper('30', 'spawner', { PIDFILE: pidfile }), sleeper('30')]
@@ -52,7 +52,7 @@ describe('the runs in flight', () => {
   })
 
   it('kills a run that starts after close began', async () => {
-    const runs = new RunRegistry()
+    const runs = new ProcessRegistry()
     await runs.closeAll()
     const late = sleeper('30')
     runs.track(late)

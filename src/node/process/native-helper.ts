@@ -6,29 +6,18 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
-import { constants } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { failRunsOf, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
-import type { HelperSpawner } from './helper-spawner.ts'
-import {
-  type ControlRequest,
-  EventParser,
-  encodeControl,
-  encodeRun,
-  type HelperEvent,
-} from './native-frames.ts'
+import { deliver, failRunsOf, groupWatcher, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
+import { type ControlRequest, EventParser, encodeControl, encodeRun } from './native-frames.ts'
+import type { HelperSpawner } from './node-helper.ts'
 import type { Spawner } from './spawner.ts'
 
-/** The checkout: three levels above src/node/exec, four above its compiled copy in dist/js. */
+/** The checkout: three levels above src/node/process, four above its compiled copy in dist/js. */
 const ROOT = new URL(extname(import.meta.url) === '.js' ? '../../../../' : '../../../', import.meta.url)
 
 /** Where `npm install` (scripts/build-native.ts) puts the helper. */
 export const NATIVE_HELPER = fileURLToPath(new URL('native/build/flowgate-spawn-helper', ROOT))
-
-const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
-  Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals])
-)
 
 const SOURCE = fileURLToPath(new URL('native/spawn-helper.c', ROOT))
 
@@ -44,7 +33,7 @@ export function nativeHelperProblem(path = NATIVE_HELPER): string | undefined {
 }
 
 /** Throws when the helper binary is missing or stale (nativeHelperProblem). */
-export function createNativeSpawner(path = NATIVE_HELPER): HelperSpawner {
+export function createNativeHelper(path = NATIVE_HELPER): HelperSpawner {
   const problem = nativeHelperProblem(path)
   if (problem) throw new Error(problem)
   let helper: ChildProcess | undefined
@@ -53,30 +42,10 @@ export function createNativeSpawner(path = NATIVE_HELPER): HelperSpawner {
   /** Groups started directly that a (re)started helper must watch. */
   const watched = new Set<number>()
 
-  const dispatch = (event: HelperEvent) => {
-    const run = runs.get(event.id)
-    if (!run) return
-    if (event.type === 'spawn') {
-      run.pid = event.pid
-      run.events.onSpawn(event.pid)
-    } else if (event.type === 'data') {
-      run.events.onData(event.stream, event.chunk)
-    } else if (event.type === 'text') {
-      run.events.onText?.(event.stream, event.escaped, event.bytesRead, event.frameLength)
-    } else if (event.type === 'close') {
-      runs.delete(event.id)
-      const signal = event.signal === null ? null : (SIGNAL_NAMES.get(event.signal) ?? null)
-      run.events.onClose(event.code, signal)
-    } else if (event.type === 'error') {
-      runs.delete(event.id)
-      run.events.onError(Object.assign(new Error(event.message), { code: event.code }))
-    }
-  }
-
   const ensure = (): ChildProcess => {
     if (helper) return helper
     const child = spawn(path, [], { stdio: ['pipe', 'pipe', 'inherit'] })
-    const parser = new EventParser(dispatch)
+    const parser = new EventParser((event) => deliver(runs, event))
     child.stdout?.on('data', (chunk: Buffer) => parser.push(chunk))
     // Writes after the helper died fail with EPIPE; its exit fails the runs.
     child.stdin?.on('error', () => {})
@@ -137,7 +106,7 @@ export function createNativeSpawner(path = NATIVE_HELPER): HelperSpawner {
     return { pause: control('pause'), resume: control('resume'), discard: control('discard') }
   }
 
-  const watchedDirect = watchedDirectSpawner(watched, (what, pid) => {
+  const watcher = groupWatcher(watched, (what, pid) => {
     // Watching (re)starts the helper; an unwatch needs none if it is gone.
     if (what === 'watch') write(ensure(), encodeControl('watch', pid))
     else if (helper) write(helper, encodeControl('unwatch', pid))
@@ -154,5 +123,5 @@ export function createNativeSpawner(path = NATIVE_HELPER): HelperSpawner {
     child.stdin?.end()
     await exited
   }
-  return { spawner, watchedDirect, start: () => void ensure(), stop }
+  return { spawner, watchedDirect: watchedDirectSpawner(watcher), watcher, start: () => void ensure(), stop }
 }

@@ -1,5 +1,5 @@
 /**
- * @module Which spawn helper exec.spawn_helper selects, and whether streams go through it. Node
+ * @module Which spawn helper a `spawn_helper` setting selects, and whether streams go through it. Node
  * needs one (its spawn forks the large server process). Bun spawns with posix_spawn, yet in
  * bench/exec its buffered runs were faster through the native helper; its streams through the
  * helper grew its memory, so with "auto" Bun streams spawn directly, watched by the helper. Deno
@@ -8,8 +8,8 @@
 import type { SpawnHelperMode } from '../../config/sections/exec.ts'
 import { ConfigError } from '../../config/sources.ts'
 import type { RuntimeKey } from '../../env.ts'
-import { createHelperSpawner, type HelperSpawner } from './helper-spawner.ts'
-import { createNativeSpawner, nativeHelperProblem } from './native-spawner.ts'
+import { createNativeHelper, nativeHelperProblem } from './native-helper.ts'
+import { createNodeHelper, type HelperSpawner } from './node-helper.ts'
 
 export interface SpawnHelperChoice {
   kind: 'native' | 'node' | 'off'
@@ -25,25 +25,32 @@ export interface SpawnHelperChoice {
 
 const OFF: SpawnHelperChoice = { kind: 'off', helper: undefined, streamsThroughHelper: false }
 
-/** Throws ConfigError when "native" is asked for and not usable: a setting that cannot work stops start-up. */
-export function chooseSpawnHelper(mode: SpawnHelperMode, runtime: RuntimeKey): SpawnHelperChoice {
+/**
+ * Throws ConfigError (naming `setting`) when "native" is asked for and not usable: a setting that
+ * cannot work stops start-up.
+ */
+export function chooseSpawnHelper(
+  mode: SpawnHelperMode,
+  runtime: RuntimeKey,
+  setting = 'exec.spawn_helper'
+): SpawnHelperChoice {
   if (mode === 'off') return OFF
   const problem = mode === 'node' ? undefined : nativeHelperProblem()
   if (mode === 'native') {
-    if (problem) throw new ConfigError([{ source: 'exec.spawn_helper', message: problem }])
-    return { kind: 'native', helper: createNativeSpawner(), streamsThroughHelper: true }
+    if (problem) throw new ConfigError([{ source: setting, message: problem }])
+    return { kind: 'native', helper: createNativeHelper(), streamsThroughHelper: true }
   }
   if (runtime === 'bun') {
     // "auto" on Bun: the native helper for buffered runs when it is built, else none (posix_spawn).
     if (mode !== 'auto' || problem) return OFF
-    return { kind: 'native', helper: createNativeSpawner(), streamsThroughHelper: false }
+    return { kind: 'native', helper: createNativeHelper(), streamsThroughHelper: false }
   }
   if (runtime !== 'node') return OFF
-  if (mode === 'node') return { kind: 'node', helper: createHelperSpawner(), streamsThroughHelper: false }
-  if (!problem) return { kind: 'native', helper: createNativeSpawner(), streamsThroughHelper: true }
+  if (mode === 'node') return { kind: 'node', helper: createNodeHelper(), streamsThroughHelper: false }
+  if (!problem) return { kind: 'native', helper: createNativeHelper(), streamsThroughHelper: true }
   return {
     kind: 'node',
-    helper: createHelperSpawner(),
+    helper: createNodeHelper(),
     streamsThroughHelper: false,
     warning: `${problem}; using the Node spawn helper`,
   }

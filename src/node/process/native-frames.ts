@@ -8,10 +8,21 @@
  * 4 close (i32 code, -1 when signalled; i32 signal number), 5 fault (string message),
  * 6 text (u8 stream, u32 bytes read, the bytes up to the cap escaped as the inside of a JSON string).
  */
+import { constants } from 'node:os'
+import type { HelperControl, HelperEvent } from './helper-events.ts'
 import type { SpawnRequest, StreamName } from './spawner.ts'
 
-export const REQUEST = { run: 1, pause: 2, resume: 3, discard: 4, watch: 5, unwatch: 6 } as const
-export type ControlRequest = Exclude<keyof typeof REQUEST, 'run'>
+export type { HelperEvent }
+
+export const REQUEST = {
+  run: 1,
+  pause: 2,
+  resume: 3,
+  discard: 4,
+  watch: 5,
+  unwatch: 6,
+} as const satisfies Record<'run' | HelperControl, number>
+export type ControlRequest = HelperControl
 
 /** The helper skips request frames past this size; flowgate refuses them before sending. */
 export const MAX_REQUEST_FRAME = 256 * 1024 * 1024
@@ -22,13 +33,9 @@ const OWN_GID = process.getgid?.() ?? 0
 
 const FLAG = { stdout: 1, stderr: 2, stdin: 4, max: 8, ids: 16, stdoutText: 32, stderrText: 64 } as const
 
-export type HelperEvent =
-  | { type: 'spawn'; id: number; pid: number }
-  | { type: 'error'; id: number; code: string; message: string }
-  | { type: 'data'; id: number; stream: StreamName; chunk: Buffer }
-  | { type: 'text'; id: number; stream: StreamName; escaped: Buffer; bytesRead: number; frameLength: number }
-  | { type: 'close'; id: number; code: number | null; signal: number | null }
-  | { type: 'fault'; id: number; message: string }
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
+  Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals])
+)
 
 /**
  * `text`: streams the helper sends as JSON string text (text events) rather than raw (data events).
@@ -195,7 +202,13 @@ function decode(frame: Buffer): HelperEvent {
   if (type === 4) {
     const code = body.readInt32LE(0)
     const signal = body.readInt32LE(4)
-    return { type: 'close', id, code: signal ? null : code, signal: signal || null }
+    // Signal names, as Node reports them: one event shape for both helpers (helper-events.ts).
+    return {
+      type: 'close',
+      id,
+      code: signal ? null : code,
+      signal: signal ? (SIGNAL_NAMES.get(signal) ?? null) : null,
+    }
   }
   if (type === 6) {
     const stream = body[0] === 2 ? 'stderr' : 'stdout'

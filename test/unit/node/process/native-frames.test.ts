@@ -8,10 +8,10 @@ import {
   encodeRun,
   type HelperEvent,
   MAX_REQUEST_FRAME,
-} from '../../../../src/node/exec/native-frames.ts'
-import { NATIVE_HELPER } from '../../../../src/node/exec/native-spawner.ts'
-import type { SpawnRequest } from '../../../../src/node/exec/spawner.ts'
-import { createFixtureRoot, type FixtureRoot, groupEnded, running } from './fixture-root.ts'
+} from '../../../../src/node/process/native-frames.ts'
+import { NATIVE_HELPER } from '../../../../src/node/process/native-helper.ts'
+import type { SpawnRequest } from '../../../../src/node/process/spawner.ts'
+import { createFixtureRoot, type FixtureRoot, groupEnded, running } from '../exec/fixture-root.ts'
 
 let fixture: FixtureRoot
 beforeAll(() => {
@@ -160,9 +160,9 @@ describe('the event parser', () => {
   ])
   /** The events, with the pieces of consecutive output of one run and stream joined as text. */
   const parse = (chunks: Buffer[]) => {
-    const seen: Array<{ event: Record<string, unknown>; pieces: Buffer[] }> = []
+    const seen: Array<{ event: Record<string, unknown>; pieces: Uint8Array[] }> = []
     const parser = new EventParser((event) => {
-      type Loose = { chunk?: Buffer; escaped?: Buffer } & Record<string, unknown>
+      type Loose = { chunk?: Uint8Array; escaped?: Buffer } & Record<string, unknown>
       const { chunk, escaped, ...rest }: Loose = event
       const piece = chunk ?? escaped
       const last = seen.at(-1)
@@ -194,7 +194,7 @@ describe('the event parser', () => {
     expect(whole[4]).toMatchObject({ id: 7, code: 3, signal: null })
     expect(whole[5]).toMatchObject({ id: 8, code: 'ENOENT', message: 'no such file' })
     expect(whole[6]).toMatchObject({ message: 'bad frame' })
-    expect(whole[7]).toMatchObject({ id: 9, code: null, signal: 9 })
+    expect(whole[7]).toMatchObject({ id: 9, code: null, signal: 'SIGKILL' })
     const bytes = [...stream].map((byte) => Buffer.from([byte]))
     expect(parse(bytes)).toEqual(whole)
     for (let seed = 1; seed <= 50; seed++) {

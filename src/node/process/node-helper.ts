@@ -1,17 +1,25 @@
 /**
- * @module A Spawner that starts commands through the spawn helper process (spawn-helper.ts), started
- * on first use and again if it dies. Kills stay direct: the caller signals the command's process
+ * @module A Spawner that starts children through the Node spawn helper process
+ * (node-helper-main.ts), started on first use and again if it dies. Kills stay direct: the caller signals the command's process
  * group by pid, which works from any process of the same user.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { failRunsOf, type HelperRun, watchedDirectSpawner } from './helper-runs.ts'
-import type { HelperEvent, HelperRequest } from './spawn-helper.ts'
+import type { HelperEvent } from './helper-events.ts'
+import {
+  deliver,
+  failRunsOf,
+  type GroupWatcher,
+  groupWatcher,
+  type HelperRun,
+  watchedDirectSpawner,
+} from './helper-runs.ts'
+import type { HelperRequest } from './node-helper-main.ts'
 import type { Spawner } from './spawner.ts'
 
-// spawn-helper.ts beside this file, or spawn-helper.js when running compiled from dist/js.
-const HELPER = fileURLToPath(new URL(`./spawn-helper${extname(import.meta.url)}`, import.meta.url))
+// node-helper-main.ts beside this file, or node-helper-main.js when running compiled from dist/js.
+const HELPER = fileURLToPath(new URL(`./node-helper-main${extname(import.meta.url)}`, import.meta.url))
 
 export interface HelperSpawner {
   spawner: Spawner
@@ -20,13 +28,18 @@ export interface HelperSpawner {
    * has the helper watch the group: if flowgate dies, even by SIGKILL, the helper kills it.
    */
   watchedDirect: Spawner
+  /**
+   * Has the helper watch a group flowgate started itself (long-lived children, child.ts): if
+   * flowgate dies, even by SIGKILL, the helper kills it. Watching (re)starts the helper.
+   */
+  watcher: GroupWatcher
   /** Starts the helper now rather than on first use, so it already watches the first stream. */
   start(): void
   /** Ends the helper (after runs are over). */
   stop(): Promise<void>
 }
 
-export function createHelperSpawner(): HelperSpawner {
+export function createNodeHelper(): HelperSpawner {
   let helper: ChildProcess | undefined
   let nextId = 1
   const runs = new Map<number, HelperRun>()
@@ -39,23 +52,7 @@ export function createHelperSpawner(): HelperSpawner {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     })
-    child.on('message', (event: HelperEvent) => {
-      const run = runs.get(event.id)
-      if (!run) return
-      if (event.t === 'spawn') {
-        run.pid = event.pid
-        run.events.onSpawn(event.pid)
-      } else if (event.t === 'data') {
-        const { chunk } = event
-        run.events.onData(event.stream, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-      } else if (event.t === 'close') {
-        runs.delete(event.id)
-        run.events.onClose(event.code, event.signal)
-      } else {
-        runs.delete(event.id)
-        run.events.onError(Object.assign(new Error(event.message), { code: event.code }))
-      }
-    })
+    child.on('message', (event: HelperEvent) => deliver(runs, event))
     // A helper that dies takes no command with it: their groups are killed and the runs fail.
     const failRuns = () => {
       if (helper === child) helper = undefined
@@ -65,7 +62,7 @@ export function createHelperSpawner(): HelperSpawner {
     // Could not start, or a send on a closed channel: either way its runs are over.
     child.on('error', failRuns)
     helper = child
-    for (const pid of watched) child.send({ t: 'watch', pid } satisfies HelperRequest)
+    for (const pid of watched) child.send({ type: 'watch', pid } satisfies HelperRequest)
     return child
   }
 
@@ -74,10 +71,10 @@ export function createHelperSpawner(): HelperSpawner {
     if (child.connected) child.send(message)
   }
 
-  const watchedDirect = watchedDirectSpawner(watched, (what, pid) => {
+  const watcher = groupWatcher(watched, (what, pid) => {
     // Watching (re)starts the helper; an unwatch needs none if it is gone.
-    if (what === 'watch') tell({ t: 'watch', pid })
-    else if (helper?.connected) helper.send({ t: 'unwatch', pid } satisfies HelperRequest)
+    if (what === 'watch') tell({ type: 'watch', pid })
+    else if (helper?.connected) helper.send({ type: 'unwatch', pid } satisfies HelperRequest)
   })
 
   const spawner: Spawner = (request, events) => {
@@ -88,7 +85,7 @@ export function createHelperSpawner(): HelperSpawner {
       if (child.connected) child.send(message)
     }
     send({
-      t: 'run',
+      type: 'run',
       id,
       file: request.file,
       argv0: request.argv0,
@@ -102,9 +99,9 @@ export function createHelperSpawner(): HelperSpawner {
       gid: request.gid,
     })
     return {
-      pause: () => send({ t: 'pause', id }),
-      resume: () => send({ t: 'resume', id }),
-      discard: () => send({ t: 'discard', id }),
+      pause: () => send({ type: 'pause', id }),
+      resume: () => send({ type: 'resume', id }),
+      discard: () => send({ type: 'discard', id }),
     }
   }
 
@@ -115,5 +112,5 @@ export function createHelperSpawner(): HelperSpawner {
     child.disconnect()
     await exited
   }
-  return { spawner, watchedDirect, start: () => void ensure(), stop }
+  return { spawner, watchedDirect: watchedDirectSpawner(watcher), watcher, start: () => void ensure(), stop }
 }

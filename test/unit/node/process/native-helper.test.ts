@@ -1,6 +1,5 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createNativeSpawner } from '../../../../src/node/exec/native-spawner.ts'
 import { resultJson } from '../../../../src/node/exec/result-body.ts'
 import {
   CLIENT_WATCH_DELAY_MS,
@@ -8,11 +7,12 @@ import {
   type RunResult,
   runCommand,
 } from '../../../../src/node/exec/run-command.ts'
-import { directSpawner, type Spawner } from '../../../../src/node/exec/spawner.ts'
-import { createFixtureRoot, type FixtureRoot, groupEnded, readPids, running } from './fixture-root.ts'
+import { createNativeHelper } from '../../../../src/node/process/native-helper.ts'
+import { directSpawner, type Spawner } from '../../../../src/node/process/spawner.ts'
+import { createFixtureRoot, type FixtureRoot, groupEnded, readPids, running } from '../exec/fixture-root.ts'
 
 let fixture: FixtureRoot
-const native = createNativeSpawner()
+const native = createNativeHelper()
 let pidCount = 0
 
 beforeAll(() => {

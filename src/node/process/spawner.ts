@@ -1,9 +1,10 @@
 /**
- * @module How a command process is started, behind one small interface: directly with
- * `child_process.spawn`, or through the spawn helper (helper-spawner.ts). Both put the command in
- * its own process group, so the caller can signal the group by pid either way.
+ * @module How a child process is started, behind one small interface: directly with
+ * `child_process.spawn`, or through a spawn helper (node-helper.ts, native-helper.ts). All put the
+ * child in its own process group, so the caller can signal the group by pid either way.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { signalGroup } from './group.ts'
 
 export type StreamName = 'stdout' | 'stderr'
 
@@ -25,7 +26,7 @@ export interface SpawnRequest {
    * reading, so output is never read (or, in the helper, queued) much faster than it is used.
    */
   maxOutputBytes?: number | undefined
-  /** exec.run_as: Node (libuv) calls setgroups(0), setgid, setuid in the child before exec. */
+  /** run-as.ts: Node (libuv) calls setgroups(0), setgid, setuid in the child before exec. */
   uid?: number | undefined
   gid?: number | undefined
 }
@@ -61,15 +62,6 @@ export interface SpawnControl {
 }
 
 export type Spawner = (request: SpawnRequest, events: SpawnEvents) => SpawnControl
-
-export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // The group is already gone.
-  }
-}
 
 /** Spawns from this process: no shell, a new process group, stdin from the request or /dev/null. */
 export const directSpawner: Spawner = (request, events) => {

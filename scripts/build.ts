@@ -1,7 +1,7 @@
 /**
  * @module Compiles src/ to JavaScript in dist/js (tsc with tsconfig.build.json) so the `flowgate`
  * command and `npm start` run without stripping types at load time: Node's type stripper costs
- * about 30 MB of resident memory in every process (docs/PERFORMANCE.md). Skips the work when
+ * resident memory in every process (docs/PERFORMANCE.md). Skips the work when
  * dist/js is current; `--force` rebuilds. Never fails the caller's install or start: when tsc
  * is missing or fails, it says so and flowgate runs from the TypeScript sources as before.
  *

@@ -128,6 +128,10 @@ export const exec = z.strictObject({
     description:
       'Start commands from a small helper process rather than forking the large server (see docs/PERFORMANCE.md): "native" (the C helper `npm install` builds), "node" (a Node helper, Node only), "auto" (on Node: native when built, else node; on Bun: native for buffered runs when built, streams spawned directly; on Deno: none), "off"; true = "auto", false = "off".',
   }),
+  warn_writable: setting(z.boolean().default(true), {
+    description:
+      "Warn at start-up when the root, or a command in it, is writable by the user commands run as (files could be dropped or swapped for links). The example configuration turns it off: a checkout is its owner's to write.",
+  }),
   serve_port: setting(port().default(8000), {
     description: "Port of `flowgate exec serve` (hypercorn's default, which httpexec is usually run with).",
   }),

@@ -8,8 +8,8 @@
  *   memory late, and a long stream of fresh line buffers grew its RSS by tens of MB.
  *   It also asks Bun's collector to run after every few MB sent (it blocks: see COLLECT_SPACING): what
  *   the child's pipes are read into is garbage Bun otherwise collects tens of MB late.
- *   Together they took a 1 GiB stream's RSS growth from 76–91 MB to about 50 (neither alone
- *   reaches 64).
+ *   Together they keep a 1 GiB stream's RSS growth under the streaming goal, which neither does
+ *   alone (docs/PERFORMANCE.md).
  */
 
 /** What a body tells the run behind it. */

@@ -55,7 +55,8 @@ export function mountExec(parts: ExecParts, options: MountExecOptions = {}): Mou
     cwd: options.cwd ?? process.cwd(),
     host: parts.options.server.host,
   })
-  for (const warning of rootWarnings(settings)) parts.logger.warn('exec root warning', { warning })
+  const warnings = rootWarnings(settings, { writable: parts.options.exec.warn_writable })
+  for (const warning of warnings) parts.logger.warn('exec root warning', { warning })
   if (settings.maxBufferedBytes < settings.maxOutputBytes) {
     parts.logger.warn(
       'exec.max_buffered_bytes is below exec.max_output_bytes: output is truncated at the budget first',

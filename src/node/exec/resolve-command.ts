@@ -3,10 +3,10 @@
  * root, checked by path component after resolving links; with follow_links only the final
  * component may be a link) or allow-list mode. Any miss is the same 404 that echoes only the name.
  * The checks are synchronous: a few cached-metadata syscalls cost microseconds, where each
- * fs/promises call paid a thread-pool round trip (a tenth of a run of `true`, measured). While the
- * root path still leads to the root directory of start-up, a short name with no link below it is
- * its own real path: a stat of the root and an lstat per component show it, and skip realpath
- * (9 µs a call on Bun, a tenth of its CPU per run of `true`).
+ * fs/promises call paid a thread-pool round trip. While the root path still leads to the root
+ * directory of start-up, a short name with no link below it is its own real path: a stat of the
+ * root and an lstat per component show it, and skip realpath, which costs more (figures in
+ * docs/PERFORMANCE.md).
  */
 import { accessSync, constants, lstatSync, realpathSync, type Stats, statSync } from 'node:fs'
 import { isAbsolute, join, relative, sep } from 'node:path'

@@ -15,7 +15,15 @@ const INTERPRETERS =
 /** Where interpreters are looked for when a command's own name does not say what it is. */
 const SYSTEM_DIRS = ['/bin', '/usr/bin', '/usr/local/bin', '/sbin', '/usr/sbin', '/usr/local/sbin']
 
-export function rootWarnings(settings: ExecSettings): string[] {
+export interface RootWarningOptions {
+  /** exec.warn_writable: also warn about what the commands' user can write. */
+  writable: boolean
+}
+
+export function rootWarnings(
+  settings: ExecSettings,
+  options: RootWarningOptions = { writable: true }
+): string[] {
   const warnings: string[] = []
   const paths =
     settings.mode === 'directory'
@@ -39,7 +47,8 @@ export function rootWarnings(settings: ExecSettings): string[] {
       : [...paths.map((path) => dirname(path)), ...paths]
   // Commands run as exec.run_as when it is set: that user is the one that must not write here.
   const runAs = settings.runAs
-  const open = [...new Set(exposed.filter((path) => (runAs ? writableBy(path, runAs) : writable(path))))]
+  const canWrite = (path: string) => (runAs ? writableBy(path, runAs) : writable(path))
+  const open = options.writable ? [...new Set(exposed.filter(canWrite))] : []
   if (open.length > 0) {
     const shown = open.slice(0, 5).join(', ') + (open.length > 5 ? `, … (${open.length})` : '')
     const who = runAs ? `the exec.run_as user (uid ${runAs.uid}, gid ${runAs.gid})` : 'this user'

@@ -42,8 +42,8 @@ export interface RunOptions extends SpawnRequest {
 /**
  * How long a run goes before it watches its client. A run that ends sooner (most: `true` takes
  * about a millisecond) never asks for the request's signal: on Bun, making that signal and
- * listening on it cost 30-60 µs of the server's 300-380 µs of CPU per run of `true` (A/B pairs
- * under bench/exec's load, docs/PERFORMANCE.md). A client that leaves is noticed at most this late.
+ * listening on it was a measurable share of a short run's CPU (docs/PERFORMANCE.md). A client
+ * that leaves is noticed at most this late.
  */
 export const CLIENT_WATCH_DELAY_MS = 20
 

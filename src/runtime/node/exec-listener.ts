@@ -1,8 +1,8 @@
 /**
  * @module The listener of `flowgate exec serve`: Bun.serve when Bun runs it, node:http (through
  * @hono/node-server, with [server]'s timeouts, connection limit and drain) elsewhere. On Bun,
- * node:http is an emulation: a short command's request spent about 40% of the server's CPU in its
- * socket layer.
+ * node:http is an emulation whose socket layer cost a short command's request much of its CPU
+ * (docs/PERFORMANCE.md).
  */
 
 import { streamFormat } from '../../node/exec/event-stream.ts'

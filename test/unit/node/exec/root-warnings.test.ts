@@ -32,6 +32,12 @@ describe('start-up warnings', () => {
     const found = warnings(buildExecApp(undefined, { FLOWGATE_EXEC_COMMANDS: commands }))
     expect(found.find((warning) => warning.startsWith('writable'))).toContain(join(fixture.root, 'args'))
   })
+
+  it('leaves the writable warning out with exec.warn_writable = false, and still names interpreters', () => {
+    const found = warnings(buildExecApp(fixture.root, { FLOWGATE_EXEC_WARN_WRITABLE: 'false' }))
+    expect(found.filter((warning) => warning.startsWith('writable'))).toEqual([])
+    expect(found.some((warning) => warning.startsWith('interpreters'))).toBe(true)
+  })
 })
 
 describe('the interpreter warning', () => {

@@ -1,7 +1,8 @@
 /**
  * @module Keeps each capability in its own folder on the one contract: a module imports no other
  * module (only the process kernel, the shared Node helpers and the contract), the portable
- * gateway and task proxy do not import each other, and the CLI never reaches into src/node/.
+ * gateway and task proxy do not import each other, runtime entries use their public faces
+ * (index.ts), and the CLI never reaches into src/node/.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, posix, relative } from 'node:path'
@@ -42,6 +43,10 @@ function moduleOf(path: string): string | undefined {
 /** Why `file` may not import `target`, or undefined when it may. */
 export function crossing(file: string, target: string): string | undefined {
   if (under(file, 'src/cli') && under(target, 'src/node')) return 'the CLI reaches into src/node/'
+  const face = PORTABLE_MODULES.find((folder) => under(target, folder))
+  if (under(file, 'src/runtime') && face && target !== `${face}/index.ts`) {
+    return `a runtime entry reaches past ${face}/index.ts`
+  }
   const own = moduleOf(file)
   if (!own) return undefined
   if (under(target, own) || target === NODE_CONTRACT) return undefined
@@ -69,6 +74,12 @@ describe('the boundary check', () => {
     ['src/node/exec/x.ts', 'src/node/exec/y.ts', undefined],
     ['src/node/exec/x.ts', 'src/ops/logger.ts', undefined],
     ['src/cli/serve.ts', 'src/runtime/node/node.ts', undefined],
+    [
+      'src/runtime/bun/pass-through.ts',
+      'src/task-proxy/direct-pass.ts',
+      'a runtime entry reaches past src/task-proxy/index.ts',
+    ],
+    ['src/runtime/bun/pass-through.ts', 'src/task-proxy/index.ts', undefined],
   ])('%s importing %s: %s', (file, target, expected) => {
     expect(crossing(file, target)).toBe(expected)
   })

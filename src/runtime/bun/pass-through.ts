@@ -12,7 +12,7 @@ import { AppError, problemResponse } from '../../errors.ts'
 import { requestIdFrom } from '../../middleware/request-id.ts'
 import type { Logger } from '../../ops/logger.ts'
 import { allowedResponseHeaders, outboundHeaders } from '../../proxy/forward.ts'
-import { type DirectPassThrough, plainHost, rawTarget } from '../../task-proxy/direct-pass.ts'
+import { type DirectPassThrough, plainHost, rawTarget } from '../../task-proxy/index.ts'
 import { engineUrl } from '../engine-url.ts'
 import { createEnginePool, type EngineAnswer, type EnginePoolOptions } from './engine-pool.ts'
 

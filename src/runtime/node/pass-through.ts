@@ -19,7 +19,7 @@ import { requestIdFrom } from '../../middleware/request-id.ts'
 import type { Logger } from '../../ops/logger.ts'
 import { bufferedBody, keptHeaders } from '../../proxy/buffered-body.ts'
 import { allowedResponseHeaders, outboundHeaders } from '../../proxy/forward.ts'
-import { type DirectPassThrough, plainHost, rawTarget } from '../../task-proxy/direct-pass.ts'
+import { type DirectPassThrough, plainHost, rawTarget } from '../../task-proxy/index.ts'
 import { engineGet, engineOrigin } from './engine-get.ts'
 import { bufferable, decoded, NULL_BODY, readBodyWhole, SMALL_BODY } from './fetch-response.ts'
 

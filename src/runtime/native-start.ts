@@ -12,6 +12,7 @@ import { createTaskProxyApp, type TaskProxyApp } from '../task-proxy/index.ts'
 import { detectCapabilities } from './capabilities.ts'
 import { swaggerUiAssets } from './file-assets.ts'
 import { loadConfig } from './load-config.ts'
+import type { NativeDrain } from './native-drain.ts'
 import { registerProcessMetrics } from './process-metrics.ts'
 
 export interface NativeApps {
@@ -44,4 +45,56 @@ export function nativeApps(
   registerProcessMetrics(flowgate.metrics)
   if (!config.task_proxy.enabled) return { config, logger, flowgate }
   return { config, logger, flowgate, proxy: createTaskProxyApp(deps, services) }
+}
+
+/** One listener of a native entry, as its runtime stops it. */
+export interface NativeListener {
+  /** Stops accepting and waits for the requests in flight (Bun's stop(false), Deno's shutdown()). */
+  stop(): Promise<unknown>
+  /** Closes what is left once the grace is over (Bun's stop(true)); Deno's process exit does it. */
+  cut?(): void
+}
+
+export interface NativeShutdown {
+  logger: Logger
+  graceMs: number
+  drain: NativeDrain
+  listeners: NativeListener[]
+  /** The composed apps, whose modules stop after the listeners (reloads, engine clients). */
+  apps: Array<{ stop(): Promise<void> }>
+  /** Called once the listeners are done, before the modules stop (an entry's own clients). */
+  after?: () => void
+  /** Registers a signal handler the runtime's way. */
+  onSignal(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
+  exit(code: number): never
+}
+
+/**
+ * The Bun and Deno entries' shutdown, the sequence of the Node lifecycle: on the first SIGTERM or
+ * SIGINT, answers say `Connection: close`, the listeners stop within server.shutdown_grace_ms, then
+ * the modules stop and the process exits 0; a second signal exits 1 at once.
+ */
+export function closeNativeOnSignals(shutdown: NativeShutdown): void {
+  let stopping = false
+  const onSignal = (signal: string) => {
+    if (stopping) shutdown.exit(1)
+    stopping = true
+    shutdown.logger.info('shutting down', { signal })
+    const deadline = new Promise((resolve) => setTimeout(resolve, shutdown.graceMs))
+    const stopped = shutdown.drain
+      .begin()
+      .then(() => Promise.all(shutdown.listeners.map((listener) => listener.stop())))
+    void Promise.race([stopped, deadline])
+      .then(async () => {
+        for (const listener of shutdown.listeners) listener.cut?.()
+        shutdown.after?.()
+        for (const app of shutdown.apps) await app.stop()
+      })
+      .then(() => {
+        shutdown.logger.info('stopped')
+        shutdown.exit(0)
+      })
+  }
+  shutdown.onSignal('SIGTERM', () => onSignal('SIGTERM'))
+  shutdown.onSignal('SIGINT', () => onSignal('SIGINT'))
 }

@@ -6,7 +6,7 @@
 
 import { bunIdleTimeout } from '../bun-settings.ts'
 import { nativeDrain } from '../native-drain.ts'
-import { nativeApps } from '../native-start.ts'
+import { closeNativeOnSignals, nativeApps } from '../native-start.ts'
 import { bunPassThrough } from './pass-through.ts'
 
 function start(): void {
@@ -37,25 +37,18 @@ function start(): void {
   if (proxyServer)
     logger.info('task proxy listening', { url: `http://${proxyServer.hostname}:${proxyServer.port}` })
 
-  let stopping = false
-  const onSignal = (signal: string) => {
-    if (stopping) process.exit(1)
-    stopping = true
-    logger.info('shutting down', { signal })
-    const deadline = new Promise((resolve) => setTimeout(resolve, config.server.shutdown_grace_ms))
-    void proxy?.stop()
-    // stop(false) stops accepting, closes idle connections and waits for requests in flight.
-    const stopped = drain.begin().then(() => Promise.all([server.stop(false), proxyServer?.stop(false)]))
-    Promise.race([stopped, deadline]).then(() => {
-      server.stop(true)
-      proxyServer?.stop(true)
-      direct?.close()
-      logger.info('stopped')
-      process.exit(0)
-    })
-  }
-  process.on('SIGTERM', () => onSignal('SIGTERM'))
-  process.on('SIGINT', () => onSignal('SIGINT'))
+  closeNativeOnSignals({
+    logger,
+    graceMs: config.server.shutdown_grace_ms,
+    drain,
+    listeners: [server, proxyServer]
+      .filter((listener) => listener !== undefined)
+      .map((listener) => ({ stop: () => listener.stop(false), cut: () => void listener.stop(true) })),
+    apps: [flowgate, ...(proxy ? [proxy] : [])],
+    after: () => direct?.close(),
+    onSignal: (signal, handler) => void process.on(signal, handler),
+    exit: (code) => process.exit(code),
+  })
 }
 
 start()

@@ -4,7 +4,7 @@
  * from FLOWGATE_CONFIG or ./flowgate.toml and the environment.
  */
 import { nativeDrain } from '../native-drain.ts'
-import { nativeApps } from '../native-start.ts'
+import { closeNativeOnSignals, nativeApps } from '../native-start.ts'
 
 function start(): void {
   const { config, logger, flowgate, proxy } = nativeApps(Deno.env.toObject(), (code) => Deno.exit(code))
@@ -29,22 +29,17 @@ function start(): void {
     ? serve(config.task_proxy.host, config.task_proxy.port, proxy.app.fetch, 'task proxy listening')
     : undefined
 
-  let stopping = false
-  const onSignal = (signal: Deno.Signal) => {
-    if (stopping) Deno.exit(1)
-    stopping = true
-    logger.info('shutting down', { signal })
-    const deadline = new Promise((resolve) => setTimeout(resolve, config.server.shutdown_grace_ms))
-    void proxy?.stop()
-    // shutdown() stops accepting, closes idle connections and waits for requests in flight.
-    const stopped = drain.begin().then(() => Promise.all([server.shutdown(), proxyServer?.shutdown()]))
-    Promise.race([stopped, deadline]).then(() => {
-      logger.info('stopped')
-      Deno.exit(0)
-    })
-  }
-  Deno.addSignalListener('SIGTERM', () => onSignal('SIGTERM'))
-  Deno.addSignalListener('SIGINT', () => onSignal('SIGINT'))
+  closeNativeOnSignals({
+    logger,
+    graceMs: config.server.shutdown_grace_ms,
+    drain,
+    listeners: [server, proxyServer]
+      .filter((listener) => listener !== undefined)
+      .map((listener) => ({ stop: () => listener.shutdown() })),
+    apps: [flowgate, ...(proxy ? [proxy] : [])],
+    onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
+    exit: (code) => Deno.exit(code),
+  })
 }
 
 start()

@@ -1,5 +1,5 @@
 /** @module The servers bench/exec compares, each started on a free port over the same command root. */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -109,8 +109,16 @@ export async function startHttpexecBench(root: string): Promise<BenchServer> {
   }
 }
 
+/** Installs Debian's webhook when it is not on PATH, as bench/gateway does wrk. */
+function ensureWebhook(): void {
+  if (!spawnSync('webhook', ['-version']).error) return
+  process.stderr.write('webhook not found; installing it from Debian\n')
+  execFileSync('sh', ['-c', 'apt-get update && apt-get install -y webhook'], { stdio: 'inherit' })
+}
+
 /** Debian's `webhook`, output included in the response as for a capturing client. */
 export async function startWebhook(root: string): Promise<BenchServer> {
+  ensureWebhook()
   const port = await freePort()
   const hooks = join(root, 'hooks.json')
   const hook = (id: string) => ({

@@ -133,6 +133,9 @@ export async function startFlowgate(runtime: 'node' | 'bun', upstream: string): 
     FLOWGATE_SERVER_PORT: String(port),
     FLOWGATE_TASK_PROXY_PORT: String(proxyPort),
     FLOWGATE_TASK_PROXY_TENANTS: TENANT,
+    // The pass-through scenario forwards a queue-size GET, as the peers do: outside the calls
+    // workers make, which the task proxy passes only with pass_through = "all".
+    FLOWGATE_TASK_PROXY_PASS_THROUGH: 'all',
     FLOWGATE_CONDUCTOR_URL: upstream,
     FLOWGATE_AUTH_MODE: 'headers',
     FLOWGATE_LOG_LEVEL: 'warn',

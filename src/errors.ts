@@ -12,6 +12,7 @@ export const ERRORS = {
   FG_ERR_HTTP_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this route' },
   FG_ERR_HTTP_BODY_TOO_LARGE: { status: 413, title: 'Request body exceeds the size limit' },
   FG_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
+  FG_ERR_HTTP_UPGRADE_REQUIRED: { status: 426, title: 'This route speaks WebSocket only' },
   // identity and access
   FG_ERR_AUTH_UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
   FG_ERR_AUTH_TENANT_INVALID: { status: 400, title: 'Invalid tenant id' },

@@ -19,6 +19,7 @@ export type Capability = Exclude<keyof Capabilities, 'runtime'>
 
 /** One open socket of a module's WebSocket route, as the listener hands it over. */
 export interface ModuleSocket {
+  /** Sends a text message; dropped once the socket is closing. */
   send(data: string): void
   close(code?: number, reason?: string): void
 }
@@ -26,16 +27,30 @@ export interface ModuleSocket {
 /** What a module does with one accepted socket; messages over the route's cap never reach it. */
 export interface SocketHandlers {
   onOpen?(socket: ModuleSocket): void
+  /** Text messages only: a binary one closes the socket with 1003; a throw here closes it with 1011. */
   onMessage(data: string, socket: ModuleSocket): void
+  /**
+   * Once per accepted socket, whoever closed it: 1001 on shutdown, 1009 over the cap, and 1006
+   * when the socket never opened after accept (the client left, the server began shutting down).
+   */
   onClose?(code: number, reason: string): void
 }
 
-/** A WebSocket route: upgrades at `path` (a whole path, under the module's prefix), messages capped. */
+/**
+ * A WebSocket route: upgrades at `path` (a whole hono route path, under the module's prefix),
+ * messages capped. Served by the Node entry only. Its middleware is the module's own
+ * (`ctx.router.use(path, ctx.services.identity)`), run with the app's chain before accept; a
+ * refusal there is answered as for any request, and nothing upgrades. A request without
+ * `Upgrade: websocket` is answered 426.
+ */
 export interface WebSocketRoute {
   path: string
   /** Larger messages close the socket with 1009 (RFC 6455 §7.4.1) before the module sees them. */
   maxMessageBytes: number
-  /** Runs after the app's chain and the module's middleware; throws an AppError to refuse. */
+  /**
+   * Runs after the app's chain and the module's middleware; throws an AppError to refuse. The
+   * chain records an accepted upgrade as status 200 (fetch has no 101).
+   */
   accept(c: Context<AppEnv>): SocketHandlers | Promise<SocketHandlers>
 }
 

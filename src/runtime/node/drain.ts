@@ -15,6 +15,8 @@ const SWEEP_MS = 50
 export interface Drain {
   /** To be called first for every request the server receives. */
   track(req: IncomingMessage, res: ServerResponse): void
+  /** Forgets an upgraded connection: its own protocol closes it (WebSocket: 1001), not the sweep. */
+  release(socket: Socket): void
   /** Stops accepting and drains; resolves once every connection has closed. */
   start(): Promise<void>
   /** Ends the sweeping (after the drain or when its grace is over). */
@@ -54,6 +56,9 @@ export function drainOf(server: Server): Drain {
         state.open--
         state.idleSince = performance.now()
       })
+    },
+    release(socket) {
+      connections.delete(socket)
     },
     start() {
       draining = true

@@ -17,6 +17,7 @@ import { listenExec } from './exec-listener.ts'
 import { createUndiciFetch } from './fetch.ts'
 import { listen } from './listener.ts'
 import { nodePassThrough } from './pass-through.ts'
+import { webSocketUpgrades } from './websocket.ts'
 
 export interface ListenerPlan {
   name: string
@@ -55,6 +56,8 @@ async function serveOne(
 ): Promise<Served> {
   const settings = config.server
   if (plan.bunNative) {
+    if (app.websockets.length > 0)
+      logger.warn('WebSocket routes are not served by Bun.serve', { listener: plan.name })
     const served = await listenExec(app.app.fetch, { host: plan.host, port: plan.port, logger, settings })
     return { url: `http://${plan.host}:${served.port}`, drain: served.drain, closeAll: served.closeAll }
   }
@@ -65,6 +68,8 @@ async function serveOne(
     settings,
     halfOpen: plan.halfOpen ?? false,
     ...(direct ? { direct } : {}),
+    // Its sockets close with 1001 when the listener drains, and are cut with it at the deadline.
+    ...(app.websockets.length > 0 ? { websockets: webSocketUpgrades(app.app, app.websockets, logger) } : {}),
   })
   return { url: listener.url, drain: () => listener.drain(), closeAll: () => listener.closeAll() }
 }

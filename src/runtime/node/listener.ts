@@ -1,14 +1,16 @@
 /**
- * @module One @hono/node-server listener with [server]'s timeouts and connection limit, and a
- * graceful close (drain with `Connection: close`, then cut at the deadline).
+ * @module One @hono/node-server listener with [server]'s timeouts and connection limit, a
+ * graceful close (drain with `Connection: close`, then cut at the deadline) and, when its app
+ * declares them, WebSocket routes (closed with 1001 on the drain).
  */
 import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { serve } from '@hono/node-server'
 import type { Config } from '../../config/schema.ts'
 import type { Logger } from '../../ops/logger.ts'
 import { drainOf } from './drain.ts'
 import type { NodeDirect } from './pass-through.ts'
+import { isWebSocketUpgrade, type WebSocketUpgrades } from './websocket.ts'
 
 export interface Listener {
   url: string
@@ -40,12 +42,14 @@ export interface ListenOptions {
    * half-close cannot be told apart from a close until an answer is written.
    */
   halfOpen?: boolean
+  /** The app's WebSocket routes (webSocketUpgrades); without them no upgrade is taken. */
+  websockets?: WebSocketUpgrades
 }
 
 type FetchHandler = Parameters<typeof serve>[0]['fetch']
 
 export async function listen(fetch: FetchHandler, options: ListenOptions): Promise<Listener> {
-  const { host, port, logger, settings, direct, halfOpen = false } = options
+  const { host, port, logger, settings, direct, halfOpen = false, websockets } = options
   let drain: ReturnType<typeof drainOf> | undefined
   const create = ((serverOptions: ServerOptions, listener: RequestListener) => {
     const created = createServer(serverOptions, (req, res) => {
@@ -56,11 +60,23 @@ export async function listen(fetch: FetchHandler, options: ListenOptions): Promi
     ;(created as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = halfOpen
     if (settings.max_connections > 0) created.maxConnections = settings.max_connections
     drain = drainOf(created)
+    if (websockets) {
+      created.on('upgrade', (req, socket, head) => {
+        drain?.release(socket as Socket)
+        websockets.upgrade(req, socket, head)
+      })
+    }
     return created
   }) as typeof createServer
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve(
-      { fetch, hostname: host, port, serverOptions: serverOptions(settings), createServer: create },
+      {
+        fetch,
+        hostname: host,
+        port,
+        serverOptions: upgradeOptions(serverOptions(settings), websockets),
+        createServer: create,
+      },
       () => resolve(created as Server)
     )
     created.once('error', reject)
@@ -75,11 +91,14 @@ export async function listen(fetch: FetchHandler, options: ListenOptions): Promi
     url: `http://${shown}:${address.port}`,
     port: address.port,
     drain() {
+      // The close frames go out first; the drain then waits for the sockets' close handshakes.
+      websockets?.goAway()
       draining ??= drained.start().finally(() => drained.stop())
       return draining
     },
     closeAll() {
       drained.stop()
+      websockets?.terminate()
       server.closeAllConnections()
     },
     close(graceMs) {
@@ -99,6 +118,16 @@ export async function listen(fetch: FetchHandler, options: ListenOptions): Promi
     },
   }
   return listener
+}
+
+/**
+ * With WebSocket routes, only `Upgrade: websocket` requests are taken as upgrades; others (h2c)
+ * stay ordinary requests, as without an upgrade listener. node:http reads this from 22.21 on;
+ * 22.18 to 22.20 ignore it, and the upgrade listener refuses those with 400.
+ */
+function upgradeOptions(options: ServerOptions, websockets: WebSocketUpgrades | undefined): ServerOptions {
+  if (!websockets) return options
+  return { ...options, shouldUpgradeCallback: isWebSocketUpgrade } as ServerOptions
 }
 
 /** node:http's options for [server]'s timeouts (0 = no limit, as node:http reads it). */

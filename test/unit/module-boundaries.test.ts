@@ -25,7 +25,7 @@ function tsFiles(path: string): string[] {
 const under = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`)
 
 /** The repository paths `file` imports relatively (static, dynamic and type imports alike). */
-export function importsOf(source: string, file: string): string[] {
+function importsOf(source: string, file: string): string[] {
   return ts
     .preProcessFile(source, true, true)
     .importedFiles.map((imported) => imported.fileName)
@@ -41,7 +41,7 @@ function moduleOf(path: string): string | undefined {
 }
 
 /** Why `file` may not import `target`, or undefined when it may. */
-export function crossing(file: string, target: string): string | undefined {
+function crossing(file: string, target: string): string | undefined {
   if (under(file, 'src/cli') && under(target, 'src/node')) return 'the CLI reaches into src/node/'
   const face = PORTABLE_MODULES.find((folder) => under(target, folder))
   if (under(file, 'src/runtime') && face && target !== `${face}/index.ts`) {

@@ -2,6 +2,7 @@
  * @module Fetches a JSON Web Key Set (RFC 7517 §5) for jose with a byte cap, a key-count cap and
  * no redirects: the answer comes from the network and the gateway reads it as untrusted data.
  */
+import { readCappedBody } from '../proxy/capped-body.ts'
 
 /** Why the keys of an issuer could not be had. */
 export type KeysProblem =
@@ -59,38 +60,8 @@ const tooLarge = (maxBytes: number) =>
   new KeysUnavailableError('too-large', `the key set is larger than ${maxBytes} bytes`)
 
 /** Reads the body up to maxBytes; past that the stream is cancelled, which closes the connection. */
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined)
-    throw tooLarge(maxBytes)
-  }
-  const reader = response.body?.getReader()
-  if (!reader) return new Uint8Array()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    let chunk: Awaited<ReturnType<typeof reader.read>>
-    try {
-      chunk = await reader.read()
-    } catch (error) {
-      throw fetchFailed(error)
-    }
-    if (chunk.done) break
-    total += chunk.value.byteLength
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw tooLarge(maxBytes)
-    }
-    chunks.push(chunk.value)
-  }
-  const body = new Uint8Array(total)
-  let at = 0
-  for (const chunk of chunks) {
-    body.set(chunk, at)
-    at += chunk.byteLength
-  }
-  return body
+function readCapped(response: Response, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  return readCappedBody(response, maxBytes, { tooLarge: () => tooLarge(maxBytes), readFailed: fetchFailed })
 }
 
 function keyCount(body: Uint8Array): number {

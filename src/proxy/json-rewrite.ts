@@ -5,6 +5,7 @@
 import { AppError } from '../errors.ts'
 import { SEPARATOR } from '../tenancy/naming.ts'
 import { bufferedBody } from './buffered-body.ts'
+import { readCappedBody } from './capped-body.ts'
 import { responseHeaders } from './forward.ts'
 
 const TOO_LARGE = 'The engine answer is too large to rewrite.'
@@ -21,39 +22,16 @@ export async function readBoundedBytes(response: Response, limit: number): Promi
     if (whole.byteLength > limit) throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: TOO_LARGE })
     return whole
   }
-  if (!response.body) return new Uint8Array(0)
-  const declared = Number(response.headers.get('content-length') ?? '0')
-  if (declared > limit) {
-    await response.body.cancel()
-    throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: TOO_LARGE })
-  }
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read().catch(upstreamReadFailed)
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel()
-      throw new AppError('FG_ERR_UPSTREAM_INVALID', { detail: TOO_LARGE })
-    }
-    chunks.push(value)
-  }
-  if (chunks.length === 1) return chunks[0] as Uint8Array<ArrayBuffer>
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, at)
-    at += chunk.byteLength
-  }
-  return bytes
+  return readCappedBody(response, limit, {
+    tooLarge: () => new AppError('FG_ERR_UPSTREAM_INVALID', { detail: TOO_LARGE }),
+    readFailed: upstreamReadFailed,
+  })
 }
 
 /** The deadline (or a broken connection) can strike while the body streams in. */
-function upstreamReadFailed(error: unknown): never {
+function upstreamReadFailed(error: unknown): AppError {
   const timedOut = error instanceof Error && error.name === 'TimeoutError'
-  throw new AppError(timedOut ? 'FG_ERR_UPSTREAM_TIMEOUT' : 'FG_ERR_UPSTREAM_UNAVAILABLE', { cause: error })
+  return new AppError(timedOut ? 'FG_ERR_UPSTREAM_TIMEOUT' : 'FG_ERR_UPSTREAM_UNAVAILABLE', { cause: error })
 }
 
 /** Parses a JSON body (bounded); an empty body is undefined; anything else non-JSON → 502. */

@@ -7,7 +7,8 @@
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFixtureRoot, type FixtureRoot } from '../../unit/node/exec/fixture-root.ts'
-import { BIN, freePort, type Running, startServer } from '../processes.ts'
+import type { Running } from '../processes.ts'
+import { type ExecEntry, startExecEntry } from './exec-entries.ts'
 
 let fixture: FixtureRoot
 beforeAll(() => {
@@ -21,29 +22,11 @@ const SERVERS = [
   ['Bun, exec serve', 'bun', 'exec'],
 ] as const
 
-async function serve(runtime: string, listener: 'exec' | 'main'): Promise<{ server: Running; base: string }> {
-  const port = await freePort()
-  const env = { FLOWGATE_EXEC_AUTH: 'none', FLOWGATE_LOG_LEVEL: 'debug' }
-  if (listener === 'exec') {
-    const server = await startServer(`${BIN}/${runtime}`, {
-      args: ['src/cli/main.ts', 'exec', 'serve', '--port', String(port), '--root', fixture.root],
-      env,
-      port,
-    })
-    return { server, base: server.url }
-  }
-  const server = await startServer(`${BIN}/${runtime}`, {
-    args: ['src/cli/main.ts', 'serve', '--port', String(port)],
-    env: {
-      ...env,
-      FLOWGATE_EXEC_ENABLED: 'true',
-      FLOWGATE_EXEC_ROOT: fixture.root,
-      FLOWGATE_AUTH_MODE: 'none',
-      FLOWGATE_TASK_PROXY_PORT: String(await freePort()),
-    },
-    port,
+function serve(runtime: string, listener: ExecEntry): Promise<{ server: Running; base: string }> {
+  return startExecEntry(runtime, listener, fixture.root, {
+    FLOWGATE_EXEC_AUTH: 'none',
+    FLOWGATE_LOG_LEVEL: 'debug',
   })
-  return { server, base: `${server.url}/exec` }
 }
 
 const lines = (server: Running) =>

@@ -8,7 +8,8 @@ import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFixtureRoot, type FixtureRoot, script } from '../../unit/node/exec/fixture-root.ts'
-import { BIN, descendants, freePort, type Running, startServer } from '../processes.ts'
+import { descendants, type Running } from '../processes.ts'
+import { type ExecEntry, startExecEntry } from './exec-entries.ts'
 
 let fixture: FixtureRoot
 /** One command per case (cat /dev/zero each): a slot one case leaks must not fail the next. */
@@ -32,11 +33,11 @@ const SERVERS = [
   ['Deno, exec serve', 'deno', 'auto', 'exec'],
 ] as const
 
-/** What comes before the entry file on each runtime's command line. */
-const PRE: Record<string, string[]> = { deno: ['run', '-A'] }
-
-async function serve(runtime: string, helper: string, listener: 'exec' | 'main'): Promise<Running> {
-  const port = await freePort()
+function serve(
+  runtime: string,
+  helper: string,
+  listener: ExecEntry
+): Promise<{ server: Running; base: string }> {
   const env = {
     FLOWGATE_EXEC_AUTH: 'none',
     FLOWGATE_EXEC_SPAWN_HELPER: helper,
@@ -45,33 +46,7 @@ async function serve(runtime: string, helper: string, listener: 'exec' | 'main')
     FLOWGATE_EXEC_KILL_GRACE_MS: '300',
     FLOWGATE_SERVER_SHUTDOWN_GRACE_MS: '1000',
   }
-  if (listener === 'exec') {
-    return startServer(`${BIN}/${runtime}`, {
-      args: [
-        ...(PRE[runtime] ?? []),
-        'src/cli/main.ts',
-        'exec',
-        'serve',
-        '--port',
-        String(port),
-        '--root',
-        fixture.root,
-      ],
-      env,
-      port,
-    })
-  }
-  return startServer(`${BIN}/${runtime}`, {
-    args: [...(PRE[runtime] ?? []), 'src/cli/main.ts', 'serve', '--port', String(port)],
-    env: {
-      ...env,
-      FLOWGATE_EXEC_ENABLED: 'true',
-      FLOWGATE_EXEC_ROOT: fixture.root,
-      FLOWGATE_AUTH_MODE: 'none',
-      FLOWGATE_TASK_PROXY_PORT: String(await freePort()),
-    },
-    port,
-  })
+  return startExecEntry(runtime, listener, fixture.root, env)
 }
 
 /** Sends a streamed run of `command` (cat /dev/zero) on a raw socket that never reads the answer. */
@@ -140,8 +115,7 @@ describe.each(SERVERS)('a stalled streaming reader on %s', (_name, runtime, help
   let server: Running
   let base = ''
   beforeAll(async () => {
-    server = await serve(runtime, helper, listener)
-    base = listener === 'exec' ? server.url : `${server.url}/exec`
+    ;({ server, base } = await serve(runtime, helper, listener))
   }, 60_000)
   afterAll(() => server?.stop('SIGKILL'))
 

@@ -15,6 +15,7 @@ import { editableRoute, extraRoutes } from './extras.ts'
 import { taskDefRoutes } from './metadata-taskdefs.ts'
 import { metadataWorkflowRoutes } from './metadata-workflow.ts'
 import { scheduleRoutes } from './schedules.ts'
+import { singleOpRoutes } from './single-ops.ts'
 import { taskRoutes } from './tasks.ts'
 import { workflowRoutes } from './workflows.ts'
 
@@ -51,6 +52,8 @@ export const gatewayModule: FlowgateModule<GatewayOptions> = {
     api.route('/', bulkRoutes(gateway, openapi))
     api.route('/', extraRoutes(gateway, openapi))
     api.route('/', workflowRoutes(gateway, openapi))
+    // After the bulk routes: `/workflow/bulk/pause` is not an execution called `bulk`.
+    api.route('/', singleOpRoutes(gateway, openapi))
     api.route('/', taskRoutes(gateway, openapi))
     api.route('/', eventRoutes(gateway, openapi))
     for (const base of GATEWAY_PREFIXES) router.route(base, api)

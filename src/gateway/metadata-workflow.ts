@@ -15,8 +15,9 @@ import {
   WORKFLOW_DEF_MISSING_ON_DELETE,
 } from '../proxy/upstream-errors.ts'
 import { defVisibleTo } from '../tenancy/labels.ts'
-import { prefix } from '../tenancy/naming.ts'
+import { prefix, strip } from '../tenancy/naming.ts'
 import { stripDef, tenantizeDef } from '../tenancy/workflow-def.ts'
+import { isObject } from '../tenancy/workflow-tasks.ts'
 import {
   callJson,
   forwardScrubbed,
@@ -60,6 +61,37 @@ export function metadataWorkflowRoutes(gateway: GatewayContext, openapi: OpenApi
       return new TextEncoder().encode(JSON.stringify(visible))
     })
     return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } })
+  })
+
+  documentGateway(
+    openapi,
+    'get',
+    '/metadata/workflow/names-and-versions',
+    'Names and versions of the workflow definitions visible to the caller (as the list)'
+  )
+  // Before `/metadata/workflow/:name`, which would take it for a definition's name.
+  app.get('/metadata/workflow/names-and-versions', async (c) => {
+    const principal = principalOf(c)
+    const result = await callJson(c, gateway, { path: '/api/metadata/workflow/names-and-versions' })
+    if (!result.ok) return result.response
+    // The summaries carry neither tasks nor description: which names the caller may see (the
+    // tenant's own definitions, labelled ones for non-admins) is read from the definitions.
+    const defs = await callJson(c, gateway, { path: '/api/metadata/workflow' })
+    if (!defs.ok) return defs.response
+    const visibleNames = new Set<string>()
+    for (const def of Array.isArray(defs.body) ? defs.body : []) {
+      const visible = stripDef(def, principal.tenant)
+      if (visible && defVisibleTo(principal, visible.description)) visibleNames.add(String(visible.name))
+    }
+    const answer: Record<string, unknown[]> = {}
+    for (const [full, versions] of Object.entries(isObject(result.body) ? result.body : {})) {
+      const name = strip(principal.tenant, full)
+      if (name === undefined || !visibleNames.has(name)) continue
+      answer[name] = (Array.isArray(versions) ? versions : []).map((version) =>
+        isObject(version) ? { ...version, name } : version
+      )
+    }
+    return jsonResponse(answer)
   })
 
   documentGateway(

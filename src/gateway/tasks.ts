@@ -1,4 +1,4 @@
-/** @module Task execution for admins: polls in the tenant domain, updates and logs of the tenant's tasks, queue sizes. */
+/** @module Task execution for admins: polls in the tenant domain, reads, updates and logs of the tenant's tasks, queue sizes. */
 import { type Context, Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
@@ -23,6 +23,8 @@ import {
 import { documentGateway } from './docs.ts'
 
 const TASK_ID = /^[A-Za-z0-9-]{1,64}$/
+/** Conductor keeps log lines in its database: a line is bounded like any other input. */
+const MAX_LOG_CHARS = 64 * 1024
 
 function pollQuery(c: Context<AppEnv>, tenant: string, batch: boolean): URLSearchParams {
   const query = new URLSearchParams()
@@ -111,30 +113,21 @@ export function taskRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): H
     "Update one of the tenant's tasks (dynamic_tasks are confined too)"
   )
   app.post('/tasks', async (c) => {
-    const principal = principalOf(c)
-    const body = await jsonBody(c)
-    if (!isObject(body) || typeof body.taskId !== 'string') {
-      throw new AppError('FG_ERR_HTTP_BAD_REQUEST', {
-        errors: [{ where: 'body.taskId', message: 'expected a task id' }],
-      })
-    }
-    const task = await assertOwnTask(c, gateway, body.taskId)
-    // Conductor decides the workflow named by the body, not the task's own: keep it the task's.
-    if (body.workflowInstanceId !== undefined && body.workflowInstanceId !== task.workflowInstanceId) {
-      throw notFound('task')
-    }
-    const result = { ...body }
-    if (isObject(body.outputData) && body.outputData.dynamic_tasks !== undefined) {
-      result.outputData = {
-        ...body.outputData,
-        dynamic_tasks: tenantizeTasks(
-          body.outputData.dynamic_tasks,
-          'body.outputData.dynamic_tasks',
-          rulesFor(gateway, principal)
-        ),
-      }
-    }
-    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/tasks', json: result }, [
+    const update = await vetUpdate(c, gateway, await jsonBody(c))
+    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/tasks', json: update }, [
+      BODY_UNREADABLE,
+    ])
+  })
+
+  documentGateway(
+    openapi,
+    'post',
+    '/tasks/update-v2',
+    "Update one of the tenant's tasks as POST /tasks; answers the next task of its queue"
+  )
+  app.post('/tasks/update-v2', async (c) => {
+    const update = await vetUpdate(c, gateway, await jsonBody(c))
+    return forwardScrubbed(c, gateway, { method: 'POST', path: '/api/tasks/update-v2', json: update }, [
       BODY_UNREADABLE,
     ])
   })
@@ -144,6 +137,24 @@ export function taskRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): H
     const taskId = c.req.param('taskId')
     await assertOwnTask(c, gateway, taskId)
     return forwardScrubbed(c, gateway, { path: `/api/tasks/${segment(taskId)}/log` })
+  })
+
+  documentGateway(openapi, 'post', '/tasks/:taskId/log', "Add a log line to one of the tenant's tasks")
+  app.post('/tasks/:taskId/log', async (c) => {
+    const taskId = c.req.param('taskId')
+    const line = await c.req.text()
+    if (line.length > MAX_LOG_CHARS) {
+      throw new AppError('FG_ERR_HTTP_BAD_REQUEST', {
+        errors: [{ where: 'body', message: `a log line is at most ${MAX_LOG_CHARS} characters` }],
+      })
+    }
+    await assertOwnTask(c, gateway, taskId)
+    return forwardScrubbed(c, gateway, {
+      method: 'POST',
+      path: `/api/tasks/${segment(taskId)}/log`,
+      body: line,
+      contentType: c.req.header('content-type') ?? 'application/json',
+    })
   })
 
   documentGateway(
@@ -166,5 +177,46 @@ export function taskRoutes(gateway: GatewayContext, openapi: OpenApiRegistry): H
     }
     return jsonResponse(sizes)
   })
+
+  // Last: `/tasks/{taskId}` must not take the fixed two-segment paths above.
+  documentGateway(openapi, 'get', '/tasks/:taskId', "One of the tenant's tasks, prefixes removed")
+  app.get('/tasks/:taskId', async (c) => {
+    const task = await assertOwnTask(c, gateway, c.req.param('taskId'))
+    return jsonResponse(stripTask(task, principalOf(c).tenant))
+  })
   return app
+}
+
+/**
+ * A task update (`POST /tasks`, `/tasks/update-v2`) vetted: the task is the tenant's, the body
+ * names its own workflow, and `dynamic_tasks` in its output are confined to the tenant.
+ */
+async function vetUpdate(
+  c: Context<AppEnv>,
+  gateway: GatewayContext,
+  body: unknown
+): Promise<Record<string, unknown>> {
+  const principal = principalOf(c)
+  if (!isObject(body) || typeof body.taskId !== 'string') {
+    throw new AppError('FG_ERR_HTTP_BAD_REQUEST', {
+      errors: [{ where: 'body.taskId', message: 'expected a task id' }],
+    })
+  }
+  const task = await assertOwnTask(c, gateway, body.taskId)
+  // Conductor decides the workflow named by the body, not the task's own: keep it the task's.
+  if (body.workflowInstanceId !== undefined && body.workflowInstanceId !== task.workflowInstanceId) {
+    throw notFound('task')
+  }
+  const result = { ...body }
+  if (isObject(body.outputData) && body.outputData.dynamic_tasks !== undefined) {
+    result.outputData = {
+      ...body.outputData,
+      dynamic_tasks: tenantizeTasks(
+        body.outputData.dynamic_tasks,
+        'body.outputData.dynamic_tasks',
+        rulesFor(gateway, principal)
+      ),
+    }
+  }
+  return result
 }

@@ -63,6 +63,16 @@ export function routeConductor(fake: FakeConductor, request: RecordedRequest): R
     if (method === 'GET' && b === undefined) {
       return json([...fake.defs.values()].map(latest).filter((def) => def !== undefined))
     }
+    if (method === 'GET' && b === 'names-and-versions') {
+      return json(
+        Object.fromEntries(
+          [...fake.defs].map(([name, versions]) => [
+            name,
+            [...versions.keys()].map((version) => ({ name, version, createTime: 1 })),
+          ])
+        )
+      )
+    }
     if (method === 'GET' && b !== undefined) {
       const versions = fake.defs.get(b)
       const version = query.get('version')
@@ -162,6 +172,20 @@ export function routeConductor(fake: FakeConductor, request: RecordedRequest): R
       }
       return json({ bulkSuccessfulResults: done, bulkErrorResults: failed })
     }
+    const single: Record<string, string> = {
+      'PUT pause': 'PAUSED',
+      'PUT resume': 'RUNNING',
+      'POST restart': 'RUNNING',
+      'POST retry': 'RUNNING',
+      'DELETE ': 'TERMINATED',
+    }
+    const state = a === undefined ? undefined : single[`${method} ${b ?? ''}`]
+    if (a !== undefined && state !== undefined && c === undefined) {
+      const execution = fake.executions.get(a)
+      if (!execution) return problem(404, `No such workflow found by id: ${a}`)
+      execution.status = state
+      return new Response(null, { status: method === 'DELETE' ? 200 : 204 })
+    }
     if (method === 'GET' && a !== undefined && b === undefined) {
       const execution = fake.executions.get(a)
       if (!execution) return problem(404, `No such workflow found by id: ${a}`)
@@ -186,6 +210,18 @@ export function routeConductor(fake: FakeConductor, request: RecordedRequest): R
     }
     if (method === 'GET' && a === 'queue' && b === 'all') {
       return json(Object.fromEntries([...fake.queues].map(([name, waiting]) => [name, waiting.length])))
+    }
+    if (method === 'POST' && a !== undefined && b === 'log') {
+      const task = fake.tasks.get(a)
+      if (!task) return problem(404, `No such task: ${a}`)
+      task.logs = [...(Array.isArray(task.logs) ? task.logs : []), body]
+      return new Response(null, { status: 200 })
+    }
+    if (method === 'POST' && a === 'update-v2' && isJson(body)) {
+      const task = fake.tasks.get(String(body.taskId))
+      if (!task) return problem(404, `No such task found by id: ${String(body.taskId)}`)
+      Object.assign(task, { status: body.status, outputData: body.outputData })
+      return new Response(null, { status: 204 })
     }
     if (method === 'GET' && a !== undefined && b === 'log') {
       return fake.tasks.has(a)

@@ -64,8 +64,8 @@ describe('routes outside the whitelist', () => {
   it.each([
     ['GET', '/api/admin/config'],
     ['GET', '/api/queue/all'],
-    ['POST', '/api/workflow/acme-oscar-1/restart'],
-    ['PUT', '/api/workflow/acme-oscar-1/pause'],
+    ['POST', '/api/workflow/acme-oscar-1/rerun'],
+    ['PUT', '/api/workflow/acme-oscar-1/skiptask/charge'],
     ['GET', '/api/workflow/labelled/correlated/x'],
     ['GET', '/api/tasks/queue/polldata/all'],
     ['POST', '/api/tasks/acme-task-1/ack'],
@@ -92,8 +92,8 @@ describe('routes outside the whitelist', () => {
 
   it.each([
     ['PATCH', '/api/metadata/workflow'],
-    ['POST', '/api/workflow/labelled'],
-    ['DELETE', '/api/workflow/acme-oscar-1'],
+    ['PATCH', '/api/workflow/labelled'],
+    ['PUT', '/api/workflow/acme-oscar-1'],
     ['GET', '/api/event/on_done'],
   ])(
     'answers %s %s (another method of a gateway path) with 405 without calling Conductor',

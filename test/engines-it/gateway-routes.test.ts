@@ -173,9 +173,11 @@ describe.each<IdentityMode>(['jwt', 'headers'])('gateway routes with %s identity
   it('answers 404 for a route outside the whitelist, and 405 for a method it does not serve', async () => {
     const response = await world.call(a, 'admin', 'GET', '/api/admin/config')
     expect(response.status).toBe(404)
-    // Conductor's own start-by-name route is not exposed: only GET exists on that path pattern.
-    const byName = await world.call(a, 'admin', 'POST', '/api/workflow/order?version=1', {})
-    expect(byName.status).toBe(405)
-    expect(byName.headers.get('allow')).toBe('GET, HEAD')
+    // No PATCH on an execution: the methods that path serves are named in Allow.
+    const patched = await world.call(a, 'admin', 'PATCH', '/api/workflow/order', {})
+    expect(patched.status).toBe(405)
+    const allowed = (patched.headers.get('allow') ?? '').split(', ')
+    expect(allowed).toEqual(expect.arrayContaining(['GET', 'POST', 'DELETE']))
+    expect(allowed).not.toContain('PATCH')
   })
 })

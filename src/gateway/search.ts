@@ -19,11 +19,15 @@ import { callJson, type GatewayContext, segment } from './context.ts'
 const searchSchema = z.object({
   start: z.coerce.number().int().min(0).max(100_000).default(0),
   size: z.coerce.number().int().min(1).max(5_000).default(100),
-  sort: z
-    .string()
-    .max(200)
-    .regex(/^[A-Za-z]+(:(ASC|DESC))?(,[A-Za-z]+(:(ASC|DESC))?)*$/)
-    .optional(),
+  // An empty `sort=` (the JS SDK always sends one) means no order, as Conductor reads it.
+  sort: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z]+(:(ASC|DESC))?(,[A-Za-z]+(:(ASC|DESC))?)*$/)
+      .optional()
+  ),
   freeText: z.string().max(1_000).default('*'),
   query: z.string().max(4_000).optional(),
 })

@@ -114,6 +114,12 @@ describe.each(['acme', 'globex'])('workflow executions of tenant %s', (tenant) =
       }
     )
 
+    it('takes an empty sort (as the JS SDK sends it) for no order, and sends none', async () => {
+      const world = buildGateway()
+      expect((await call(world, admin, 'GET', '/api/workflow/search?sort=&size=10')).status).toBe(200)
+      expect(world.conductor.calls('GET', '/api/workflow/search')[0]?.query.has('sort')).toBe(false)
+    })
+
     it('answers an empty result without searching when the tenant has no workflows', async () => {
       const world = buildGateway('', false)
       const result = await jsonOf<SearchResult>(await call(world, admin, 'GET', '/api/workflow/search'))
